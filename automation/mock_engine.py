@@ -1,0 +1,170 @@
+"""Run the Pulumi program on Pulumi's mock engine, with AWS-shaped results, and record what it declares.
+
+This is what `plan` runs offline: the real program, the real SDKs and the wire form of every
+resource's inputs, with the cloud replaced by deterministic, realistic answers.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import runpy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import struct_pb2
+from pulumi.runtime import mocks, settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+PROJECT = "axonius-aws-access"
+DEFAULT_HOME_ACCOUNT = "111111111111"
+
+
+@dataclass(frozen=True)
+class DeclaredResource:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    provider: str
+    custom: bool
+    inputs: dict[str, Any]
+    wire_inputs: struct_pb2.Struct = field(repr=False, compare=False)
+    wire_outputs: struct_pb2.Struct = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class StackOutput:
+    value: Any
+    secret: bool
+
+
+@dataclass(frozen=True)
+class MockRun:
+    resources: tuple[DeclaredResource, ...]
+    outputs: dict[str, StackOutput]
+
+
+def _stable_id(prefix: str, *parts: str, length: int = 17) -> str:
+    digest = hashlib.sha256("/".join(parts).encode()).digest()
+    return prefix + base64.b32encode(digest).decode()[:length]
+
+
+def provider_allowed_accounts(inputs: Mapping[str, Any]) -> list[str]:
+    """A provider's `allowedAccountIds`; the engine passes provider list inputs as JSON strings."""
+    allowed = inputs.get("allowedAccountIds") or []
+    return json.loads(allowed) if isinstance(allowed, str) else list(allowed)
+
+
+class AwsMocks(pulumi.runtime.Mocks):
+    """Answers shaped like AWS's: ARNs in the right account and partition, unique IDs, access keys.
+
+    `salt` changes the generated IDs, as re-creating a resource in AWS does.
+    """
+
+    def __init__(self, home_account: str = DEFAULT_HOME_ACCOUNT, partition: str = "aws", salt: str = "") -> None:
+        self.home_account = home_account
+        self.partition = partition
+        self.salt = salt
+        self._provider_accounts: dict[str, str] = {}
+
+    def account_of(self, provider_reference: str) -> str:
+        urn = provider_reference.rsplit("::", 1)[0]
+        return self._provider_accounts.get(urn.rsplit("::", 1)[-1], self.home_account)
+
+    def iam_arn(self, account: str, kind: str, path: str, name: str) -> str:
+        return f"arn:{self.partition}:iam::{account}:{kind}{path or '/'}{name}"
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        inputs = dict(args.inputs)
+        if args.typ.startswith("pulumi:providers:"):
+            allowed = provider_allowed_accounts(inputs)
+            if allowed:
+                self._provider_accounts[args.name] = allowed[0]
+            return _stable_id("provider-", args.name, self.salt), inputs
+        account = self.account_of(args.provider) if args.provider else self.home_account
+        name = inputs.get("name") or args.name
+        path = inputs.get("path", "/")
+        if args.typ == "aws:iam/user:User":
+            unique_id = _stable_id("AIDA", account, name, self.salt)
+            return name, {**inputs, "arn": self.iam_arn(account, "user", path, name), "uniqueId": unique_id}
+        if args.typ == "aws:iam/role:Role":
+            unique_id = _stable_id("AROA", account, name, self.salt)
+            return name, {**inputs, "arn": self.iam_arn(account, "role", path, name), "uniqueId": unique_id}
+        if args.typ == "aws:iam/policy:Policy":
+            arn = self.iam_arn(account, "policy", path, name)
+            return arn, {**inputs, "arn": arn, "policyId": _stable_id("ANPA", arn, self.salt)}
+        if args.typ == "aws:iam/accessKey:AccessKey":
+            key_id = _stable_id("AKIA", account, str(inputs.get("user")), self.salt, length=16)
+            secret = _stable_id("", key_id, "secret", length=40)
+            return key_id, {**inputs, "secret": secret, "status": "Active"}
+        return _stable_id(f"{args.name}-", account, args.typ, self.salt, length=8), inputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            account = self.home_account
+            return {
+                "accountId": account,
+                "arn": f"arn:{self.partition}:iam::{account}:user/deployer",
+                "userId": _stable_id("AIDA", account, "deployer"),
+                "id": account,
+            }
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": self.partition, "dnsSuffix": "amazonaws.com", "id": self.partition}
+        return {}
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """The mock monitor, also keeping each registration as the engine receives it."""
+
+    def __init__(self, mock: pulumi.runtime.Mocks) -> None:
+        super().__init__(mock)
+        self.declared: list[DeclaredResource] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (the engine's RPC name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            inputs = pulumi.runtime.rpc.deserialize_properties(request.object, keep_unknowns=True)
+            self.declared.append(
+                DeclaredResource(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent,
+                    provider=request.provider,
+                    custom=request.custom,
+                    inputs=inputs,
+                    wire_inputs=request.object,
+                    wire_outputs=response.object,
+                )
+            )
+        return response
+
+
+def run_program(
+    program_dir: Path,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: list[str],
+    aws_mocks: pulumi.runtime.Mocks,
+) -> MockRun:
+    """Run `program_dir/__main__.py` as `pulumi up` would, against mocks; raise what the program raises."""
+    monitor = RecordingMonitor(aws_mocks)
+    settings.set_root_resource(None)
+    mocks.set_mocks(aws_mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    set_all_config(dict(config), secret_keys)
+    root = settings.get_root_resource()
+    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")))
+    outputs = {name: _resolve(value) for name, value in root.outputs.items()}
+    return MockRun(resources=tuple(monitor.declared), outputs=outputs)
+
+
+def _resolve(value: Any) -> StackOutput:
+    output = pulumi.Output.from_input(value)
+    return StackOutput(value=_sync_await(output.future()), secret=_sync_await(output.is_secret()))

@@ -1,0 +1,161 @@
+"""Drive the policy pack exactly as the Pulumi engine does: a child process and its gRPC Analyzer service."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from .mock_engine import PROJECT, DeclaredResource
+
+LEVELS = {
+    analyzer_pb2.ADVISORY: "advisory",
+    analyzer_pb2.MANDATORY: "mandatory",
+    analyzer_pb2.DISABLED: "disabled",
+    analyzer_pb2.REMEDIATE: "remediate",
+}
+LEVEL_VALUES = {name: value for value, name in LEVELS.items()}
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str
+    level: str
+    urn: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+class PolicyPackError(RuntimeError):
+    pass
+
+
+class PolicyPackProcess:
+    """`python -u -m pulumi.policy <engine> .` in the pack folder; its port is the first line it prints."""
+
+    def __init__(
+        self, pack_dir: Path, *, stack: str = "dev", project: str = PROJECT, dry_run: bool = True
+    ) -> None:
+        env = {
+            **os.environ,
+            "PULUMI_CONFIG": "{}",
+            "PULUMI_PROJECT": project,
+            "PULUMI_STACK": stack,
+            "PULUMI_DRY_RUN": "true" if dry_run else "false",
+        }
+        # Nothing logs to the engine address unless a policy fails, which the stub never serves.
+        self.process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."],
+            cwd=pack_dir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        first_line = self.process.stdout.readline().strip() if self.process.stdout else ""
+        if not first_line.isdigit():
+            self.close()
+            raise PolicyPackError(f"the policy pack did not start: {first_line or self._stderr()}")
+        self.port = int(first_line)
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+
+    def _stderr(self) -> str:
+        try:
+            return self.process.communicate(timeout=5)[1].strip()
+        except subprocess.TimeoutExpired:
+            return "(no output)"
+
+    def info(self) -> analyzer_pb2.AnalyzerInfo:
+        return self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+
+    def configure(self, config: Mapping[str, Mapping[str, Any]]) -> None:
+        """Per-policy config as in a policy config file: {"policy": {"enforcementLevel": ..., other keys}}."""
+        policy_config = {}
+        for name, values in config.items():
+            properties = {key: value for key, value in values.items() if key != "enforcementLevel"}
+            policy_config[name] = analyzer_pb2.PolicyConfig(
+                enforcementLevel=LEVEL_VALUES[values.get("enforcementLevel", "advisory")],
+                properties=to_struct(properties),
+            )
+        self.stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config))
+
+    def analyze(self, resource: DeclaredResource | analyzer_pb2.AnalyzerResource) -> list[Violation]:
+        message = resource if isinstance(resource, analyzer_pb2.AnalyzerResource) else analyzer_resource(resource)
+        request = analyzer_pb2.AnalyzeRequest(
+            type=message.type, properties=message.properties, urn=message.urn, name=message.name
+        )
+        return violations(self.stub.Analyze(request).diagnostics, default_urn=message.urn)
+
+    def analyze_stack(self, resources: Iterable[DeclaredResource | analyzer_pb2.AnalyzerResource]) -> list[Violation]:
+        messages = [
+            r if isinstance(r, analyzer_pb2.AnalyzerResource) else analyzer_resource(r, deployed=True)
+            for r in resources
+        ]
+        response = self.stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=messages))
+        return violations(response.diagnostics)
+
+    def close(self) -> None:
+        if hasattr(self, "channel"):
+            self.channel.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream:
+                stream.close()
+
+    def __enter__(self) -> PolicyPackProcess:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def to_struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    json_format.ParseDict(json.loads(json.dumps(value)), struct)
+    return struct
+
+
+def analyzer_resource(resource: DeclaredResource, *, deployed: bool = False) -> analyzer_pb2.AnalyzerResource:
+    """As the engine sends it: inputs to `Analyze`, the deployed state (with ARNs) to `AnalyzeStack` after `up`."""
+    return analyzer_pb2.AnalyzerResource(
+        type=resource.type,
+        properties=resource.wire_outputs if deployed else resource.wire_inputs,
+        urn=resource.urn,
+        name=resource.name,
+        parent=resource.parent,
+    )
+
+
+def violations(diagnostics: Iterable[analyzer_pb2.AnalyzeDiagnostic], default_urn: str = "") -> list[Violation]:
+    """Findings as the engine reports them; the SDK prefixes each message with its policy's description."""
+    return [
+        Violation(
+            policy=d.policyName,
+            level=LEVELS.get(d.enforcementLevel, "advisory"),
+            urn=d.urn or default_urn,
+            message=d.message.removeprefix(f"{d.description}\n"),
+        )
+        for d in diagnostics
+    ]
+
+
+def evaluate_stack(pack_dir: Path, stack: str, resources: Iterable[DeclaredResource]) -> list[Violation]:
+    """Every resource through `Analyze`, then the whole stack through `AnalyzeStack`, as `pulumi up` does."""
+    declared = [r for r in resources if r.custom]
+    with PolicyPackProcess(pack_dir, stack=stack) as pack:
+        found = [violation for resource in declared for violation in pack.analyze(resource)]
+        return found + pack.analyze_stack(declared)

@@ -1,0 +1,155 @@
+"""`plan`: the program on the mock engine, the policy pack on every resource, a readable account of both."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from .mock_engine import (
+    DEFAULT_HOME_ACCOUNT,
+    AwsMocks,
+    DeclaredResource,
+    StackOutput,
+    provider_allowed_accounts,
+    run_program,
+)
+from .pack_client import Violation, evaluate_stack
+from .stack_file import StackFileError, read_stack_settings, stack_file
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SECRET = "[secret]"
+_SECRET_SIG = pulumi.runtime.rpc._special_secret_sig
+_SIG_KEY = pulumi.runtime.rpc._special_sig_key
+
+
+class PlanError(Exception):
+    """The stack cannot be planned: bad config or stack file. Exit code 2."""
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    stack: str
+    home_account: str
+    resources: tuple[DeclaredResource, ...]
+    outputs: dict[str, StackOutput]
+    violations: tuple[Violation, ...]
+
+    @property
+    def mandatory_violations(self) -> tuple[Violation, ...]:
+        return tuple(v for v in self.violations if v.level == "mandatory")
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.mandatory_violations else 0
+
+    def role_file(self) -> str:
+        """The adapter's role file: the JSON format, which alone carries external IDs."""
+        output = self.outputs.get("roleArnFileJson")
+        return output.value if output else "[]"
+
+
+def plan(
+    stack: str,
+    *,
+    config_file: Path | None = None,
+    home_account: str = DEFAULT_HOME_ACCOUNT,
+    project_dir: Path = PROJECT_DIR,
+    policies: bool = True,
+) -> PlanResult:
+    """Run the program for `stack` offline and evaluate the policy pack on what it declares."""
+    path = config_file or stack_file(project_dir, stack)
+    try:
+        settings = read_stack_settings(path)
+    except StackFileError as error:
+        raise PlanError(str(error)) from None
+    try:
+        run = run_program(project_dir, stack, settings.config, settings.secret_keys, AwsMocks(home_account))
+    except pulumi.RunError as error:
+        raise PlanError(str(error)) from None
+    violations = evaluate_stack(project_dir / "policy_pack", stack, run.resources) if policies else ()
+    return PlanResult(stack, home_account, run.resources, run.outputs, tuple(violations))
+
+
+def conceal(value: Any, show_secrets: bool) -> Any:
+    """Replace Pulumi secrets (wire markers) with a placeholder, recursively."""
+    if isinstance(value, dict):
+        if value.get(_SIG_KEY) == _SECRET_SIG:
+            return conceal(value.get("value"), show_secrets) if show_secrets else SECRET
+        return {key: conceal(item, show_secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [conceal(item, show_secrets) for item in value]
+    return value
+
+
+def output_value(output: StackOutput, show_secrets: bool) -> Any:
+    return SECRET if output.secret and not show_secrets else output.value
+
+
+def to_json(result: PlanResult, show_secrets: bool = False) -> dict[str, Any]:
+    return {
+        "stack": result.stack,
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "parent": r.parent,
+                "provider": r.provider,
+                "inputs": conceal(r.inputs, show_secrets),
+            }
+            for r in result.resources
+        ],
+        "outputs": {name: output_value(output, show_secrets) for name, output in result.outputs.items()},
+        "violations": [v.as_dict() for v in result.violations],
+    }
+
+
+def resource_accounts(result: PlanResult) -> dict[str, str]:
+    """URN to the AWS account each custom resource is deployed into."""
+    provider_accounts = {
+        r.urn: (provider_allowed_accounts(r.inputs) or [result.home_account])[0]
+        for r in result.resources
+        if r.type == "pulumi:providers:aws"
+    }
+    return {
+        r.urn: provider_accounts.get(r.provider.rsplit("::", 1)[0], result.home_account)
+        for r in result.resources
+        if r.custom and not r.type.startswith("pulumi:providers:")
+    }
+
+
+def render_text(result: PlanResult, show_secrets: bool = False) -> str:
+    accounts = resource_accounts(result)
+    by_account: dict[str, Counter[str]] = defaultdict(Counter)
+    policy_sizes: dict[str, list[str]] = defaultdict(list)
+    for resource in result.resources:
+        if resource.urn not in accounts:
+            continue
+        account = accounts[resource.urn]
+        by_account[account][resource.type] += 1
+        if resource.type == "aws:iam/policy:Policy":
+            size = len(str(conceal(resource.inputs.get("policy", ""), True)))
+            policy_sizes[account].append(f"{resource.inputs.get('name')} ({size:,} chars)")
+    total = sum(sum(counts.values()) for counts in by_account.values())
+    lines = [f"Stack {result.stack}: {total} resources in {len(by_account)} account(s)"]
+    for account in sorted(by_account, key=lambda a: (a != result.home_account, a)):
+        label = " (home: the inventory user)" if account == result.home_account else ""
+        lines.append(f"\nAccount {account}{label}")
+        for type_, count in sorted(by_account[account].items()):
+            lines.append(f"  {count:>3}  {type_}")
+        for policy in policy_sizes[account]:
+            lines.append(f"       policy {policy}")
+    lines.append("\nOutputs")
+    width = max((len(name) for name in result.outputs), default=0)
+    for name, output in sorted(result.outputs.items()):
+        value = output_value(output, show_secrets)
+        lines.append(f"  {name:<{width}}  {value if isinstance(value, str) else json.dumps(value)}")
+    lines.append(f"\nPolicy pack: {len(result.violations)} finding(s), {len(result.mandatory_violations)} mandatory")
+    for violation in result.violations:
+        lines.append(f"  [{violation.level}] {violation.policy}: {violation.urn}\n      {violation.message}")
+    return "\n".join(lines)

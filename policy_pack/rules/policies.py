@@ -1,0 +1,319 @@
+"""The pack's policies: thin `pulumi_policy` wrappers around the pure checks in this package."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+from .eks_identity import (
+    check_access_entry,
+    check_access_policy_association,
+    check_aws_auth_data,
+    check_mapping_groups,
+    is_aws_auth,
+)
+from .iam_actions import default_catalog
+from .iam_documents import DocumentFindings, check_document
+from .kubernetes_rbac import BINDING_TYPES, ROLE_TYPES, check_binding, check_role
+from .managed_policies import ATTACHMENT_TYPES, check_aws_managed_arn, is_customer_policy_arn
+from .sensitive_actions import sensitive_actions
+from .trust import DEFAULT_MAX_SESSION_SECONDS, check_session_duration, check_trust_policy
+
+POLICY_TYPE = "aws:iam/policy:Policy"
+ROLE_TYPE = "aws:iam/role:Role"
+DOCUMENT_TYPES = frozenset(
+    {
+        POLICY_TYPE,
+        "aws:iam/userPolicy:UserPolicy",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/groupPolicy:GroupPolicy",
+    }
+)
+ACCESS_ENTRY_TYPE = "aws:eks/accessEntry:AccessEntry"
+ACCESS_POLICY_TYPE = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+CONFIG_MAP_TYPES = frozenset({"kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:ConfigMapPatch"})
+DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
+AWS_AUTH_MAPPING_KEY = "mapKind"  # marks our aws-auth mapping among dynamic resources
+
+Check = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Iterable[str]]
+
+
+def plain(value: Any) -> Any:
+    """Plain dicts and lists from the SDK's proxies; touching an unknown value raises as the SDK intends."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return {key: plain(value[key]) for key in value}
+    if isinstance(value, Sequence):
+        return [plain(item) for item in value]
+    return value
+
+
+def prop(props: Mapping[str, Any], key: str) -> Any:
+    return plain(props[key]) if key in props else None
+
+
+def iam_documents(resource_type: str, props: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    if resource_type in DOCUMENT_TYPES:
+        return [("policy", prop(props, "policy"))]
+    if resource_type == ROLE_TYPE:
+        inline = prop(props, "inlinePolicies") or []
+        return [(f"inline policy {p.get('name')!r}", p.get("policy")) for p in inline if isinstance(p, dict)]
+    return []
+
+
+@lru_cache(maxsize=4096)
+def _findings(document: str, sensitive: frozenset[str]) -> DocumentFindings:
+    return check_document(document, default_catalog(), sensitive)
+
+
+def document_findings(document: Any, allowed_sensitive: Iterable[str] = ()) -> DocumentFindings:
+    catalog = default_catalog()
+    allowed = {action.lower() for action in allowed_sensitive}
+    sensitive = frozenset(a for a in sensitive_actions(catalog) if a.lower() not in allowed)
+    if isinstance(document, str):
+        return _findings(document, sensitive)
+    return check_document(document, catalog, sensitive)
+
+
+def _documents_check(pick: Callable[[DocumentFindings], Sequence[str]]) -> Check:
+    def check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
+        for label, document in iam_documents(resource_type, props):
+            for message in pick(document_findings(document, config.get("allowedActions") or ())):
+                yield f"{label}: {message}"
+
+    return check
+
+
+def _trust_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
+    yield from check_trust_policy(prop(props, "assumeRolePolicy"))
+    bound = config.get("maxSessionDuration", DEFAULT_MAX_SESSION_SECONDS)
+    yield from check_session_duration(prop(props, "maxSessionDuration"), bound)
+
+
+def _attachment_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
+    arns = prop(props, "managedPolicyArns") or [] if resource_type == ROLE_TYPE else [prop(props, "policyArn")]
+    for arn in arns:
+        yield from check_aws_managed_arn(arn)
+
+
+def _rbac_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
+    return check_role(plain(props))
+
+
+def _binding_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
+    return check_binding(plain(props))
+
+
+def _eks_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
+    if resource_type == ACCESS_ENTRY_TYPE:
+        return check_access_entry(plain(props))
+    if resource_type == ACCESS_POLICY_TYPE:
+        return check_access_policy_association(plain(props))
+    if resource_type in CONFIG_MAP_TYPES:
+        metadata = {"metadata": prop(props, "metadata")}
+        return check_aws_auth_data(prop(props, "data")) if is_aws_auth(metadata) else []
+    if resource_type == DYNAMIC_TYPE and AWS_AUTH_MAPPING_KEY in props:
+        return check_mapping_groups(prop(props, "groups"))
+    return []
+
+
+def resource_policy(
+    name: str,
+    description: str,
+    types: Iterable[str],
+    check: Check,
+    *,
+    level: EnforcementLevel = EnforcementLevel.MANDATORY,
+    config_schema: PolicyConfigSchema | None = None,
+) -> ResourceValidationPolicy:
+    applies_to = frozenset(types)
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type not in applies_to:
+            return
+        try:
+            for message in check(args.resource_type, args.props, args.get_config() or {}):
+                report_violation(message)
+        except UnknownValueError:
+            raise
+        except Exception as error:  # noqa: BLE001 a crash would fail the whole run without a message
+            report_violation(f"could not check {args.resource_type} ({type(error).__name__}: {error}); fix its inputs")
+
+    return ResourceValidationPolicy(
+        name=name, description=description, validate=validate, enforcement_level=level, config_schema=config_schema
+    )
+
+
+def _declared_policy_verdicts(resources: Sequence[Any]) -> dict[str, bool]:
+    verdicts = {}
+    for resource in resources:
+        if resource.resource_type == POLICY_TYPE:
+            arn = resource.props.get("arn")
+            if isinstance(arn, str):
+                verdicts[arn] = not document_findings(prop(resource.props, "policy")).problems
+    return verdicts
+
+
+def _customer_attachments(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    verdicts = _declared_policy_verdicts(args.resources)
+    for resource in args.resources:
+        if resource.resource_type in ATTACHMENT_TYPES:
+            arns = [resource.props.get("policyArn")]
+        elif resource.resource_type == ROLE_TYPE:
+            arns = list(resource.props.get("managedPolicyArns") or [])
+        else:
+            continue
+        for arn in arns:
+            if not is_customer_policy_arn(arn):
+                continue
+            if arn not in verdicts:
+                report_violation(
+                    f"attaches {arn}, which this stack does not declare, so it cannot be checked; "
+                    "declare the policy here or attach a read-only AWS managed policy",
+                    resource.urn,
+                )
+            elif not verdicts[arn]:
+                report_violation(f"attaches {arn}, which grants more than List/Read", resource.urn)
+
+
+def _mapped_groups(resources: Sequence[Any]) -> set[str]:
+    groups: set[str] = set()
+    for resource in resources:
+        if resource.resource_type == ACCESS_ENTRY_TYPE:
+            groups.update(prop(resource.props, "kubernetesGroups") or [])
+        elif resource.resource_type == DYNAMIC_TYPE and AWS_AUTH_MAPPING_KEY in resource.props:
+            groups.update(prop(resource.props, "groups") or [])
+    return groups
+
+
+def _groups_bound_read_only(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    groups = _mapped_groups(args.resources)
+    roles: dict[tuple[str, str], list[bool]] = {}
+    for resource in args.resources:
+        if resource.resource_type in ROLE_TYPES:
+            props = plain(resource.props)
+            key = (resource.resource_type.rsplit(":", 1)[-1].removesuffix("Patch"), props.get("metadata", {}).get("name"))
+            roles.setdefault(key, []).append(not check_role(props))
+    for resource in args.resources:
+        if resource.resource_type not in BINDING_TYPES:
+            continue
+        props = plain(resource.props)
+        bound = {s.get("name") for s in props.get("subjects") or [] if s.get("kind") == "Group"} & groups
+        if not bound:
+            continue
+        ref = props.get("roleRef") or {}
+        verdicts = roles.get((ref.get("kind"), ref.get("name")))
+        if not verdicts or not all(verdicts):
+            state = "is not declared in this stack" if not verdicts else "grants more than get, list and watch"
+            report_violation(
+                f"binds mapped group(s) {sorted(bound)} to {ref.get('kind')} {ref.get('name')!r}, which {state}",
+                resource.urn,
+            )
+
+
+def _never_raise(
+    check: Callable[[StackValidationArgs, ReportViolation], None],
+) -> Callable[[StackValidationArgs, ReportViolation], None]:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        try:
+            check(args, report_violation)
+        except UnknownValueError:
+            raise
+        except Exception as error:  # noqa: BLE001 a crash would fail the whole run without a message
+            report_violation(f"could not check the stack ({type(error).__name__}: {error})")
+
+    return validate
+
+
+def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
+    iam_types = DOCUMENT_TYPES | {ROLE_TYPE}
+    return [
+        resource_policy(
+            "iam-read-only-actions",
+            "IAM documents grant only List/Read actions (sts:AssumeRole only on specific role ARNs)",
+            iam_types,
+            _documents_check(lambda found: found.problems),
+        ),
+        resource_policy(
+            "iam-no-sensitive-reads",
+            "IAM documents grant no reads that expose data or credentials",
+            iam_types,
+            _documents_check(lambda found: found.sensitive),
+            level=EnforcementLevel.ADVISORY,
+            config_schema=PolicyConfigSchema(
+                properties={"allowedActions": {"type": "array", "items": {"type": "string"}, "default": []}}
+            ),
+        ),
+        resource_policy(
+            "iam-no-action-wildcards",
+            "IAM documents list actions instead of wildcards",
+            iam_types,
+            _documents_check(lambda found: found.wildcards),
+            level=EnforcementLevel.ADVISORY,
+        ),
+        resource_policy(
+            "iam-role-trust",
+            "Roles trust only specific IAM users or roles, for bounded sessions",
+            {ROLE_TYPE},
+            _trust_check,
+            config_schema=PolicyConfigSchema(
+                properties={
+                    "maxSessionDuration": {
+                        "type": "integer",
+                        "minimum": 900,
+                        "maximum": 43200,
+                        "default": DEFAULT_MAX_SESSION_SECONDS,
+                    }
+                }
+            ),
+        ),
+        resource_policy(
+            "iam-managed-policy-attachments",
+            "Attached AWS managed policies grant only List/Read",
+            ATTACHMENT_TYPES | {ROLE_TYPE},
+            _attachment_check,
+        ),
+        resource_policy(
+            "kubernetes-rbac-read-only",
+            "Kubernetes roles only get, list and watch, never secrets or subresources",
+            ROLE_TYPES,
+            _rbac_check,
+        ),
+        resource_policy(
+            "kubernetes-bindings-not-admin",
+            "Kubernetes bindings never grant cluster-admin, admin, edit or system:masters",
+            BINDING_TYPES,
+            _binding_check,
+        ),
+        resource_policy(
+            "eks-identity-mappings",
+            "EKS access entries and aws-auth entries never grant admin; only the view access policy",
+            {ACCESS_ENTRY_TYPE, ACCESS_POLICY_TYPE, DYNAMIC_TYPE, *CONFIG_MAP_TYPES},
+            _eks_check,
+        ),
+        StackValidationPolicy(
+            name="iam-customer-policy-attachments",
+            description="Attached customer managed policies are declared in this stack and grant only List/Read",
+            validate=_never_raise(_customer_attachments),
+            enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+        StackValidationPolicy(
+            name="eks-groups-bound-read-only",
+            description="Every group an identity mapping uses is bound only to read-only roles declared here",
+            validate=_never_raise(_groups_bound_read_only),
+            enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+    ]
