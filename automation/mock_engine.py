@@ -162,7 +162,8 @@ def run_program(
     root = settings.get_root_resource()
     _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")))
     outputs = {name: _resolve(value) for name, value in root.outputs.items()}
-    return MockRun(resources=tuple(monitor.declared), outputs=outputs)
+    # Registration order depends on thread timing; URN order keeps plans reproducible for review.
+    return MockRun(resources=tuple(sorted(monitor.declared, key=lambda r: r.urn)), outputs=outputs)
 
 
 def _resolve(value: Any) -> StackOutput:

@@ -44,9 +44,7 @@ class PolicyPackError(RuntimeError):
 class PolicyPackProcess:
     """`python -u -m pulumi.policy <engine> .` in the pack folder; its port is the first line it prints."""
 
-    def __init__(
-        self, pack_dir: Path, *, stack: str = "dev", project: str = PROJECT, dry_run: bool = True
-    ) -> None:
+    def __init__(self, pack_dir: Path, *, stack: str = "dev", project: str = PROJECT, dry_run: bool = True) -> None:
         env = {
             **os.environ,
             "PULUMI_CONFIG": "{}",

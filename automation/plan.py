@@ -123,6 +123,17 @@ def resource_accounts(result: PlanResult) -> dict[str, str]:
     }
 
 
+def deploy_role_arns(result: PlanResult) -> dict[str, str]:
+    """Account to the role its provider assumes to deploy there."""
+    roles = {}
+    for resource in result.resources:
+        if resource.type == "pulumi:providers:aws" and resource.inputs.get("assumeRoles"):
+            assume_roles = json.loads(resource.inputs["assumeRoles"])
+            for account in provider_allowed_accounts(resource.inputs):
+                roles[account] = assume_roles[0]["roleArn"]
+    return roles
+
+
 def render_text(result: PlanResult, show_secrets: bool = False) -> str:
     accounts = resource_accounts(result)
     by_account: dict[str, Counter[str]] = defaultdict(Counter)
@@ -137,8 +148,11 @@ def render_text(result: PlanResult, show_secrets: bool = False) -> str:
             policy_sizes[account].append(f"{resource.inputs.get('name')} ({size:,} chars)")
     total = sum(sum(counts.values()) for counts in by_account.values())
     lines = [f"Stack {result.stack}: {total} resources in {len(by_account)} account(s)"]
+    deploy_roles = deploy_role_arns(result)
     for account in sorted(by_account, key=lambda a: (a != result.home_account, a)):
         label = " (home: the inventory user)" if account == result.home_account else ""
+        if account in deploy_roles:
+            label = f" (deployed through {deploy_roles[account]})"
         lines.append(f"\nAccount {account}{label}")
         for type_, count in sorted(by_account[account].items()):
             lines.append(f"  {count:>3}  {type_}")

@@ -131,9 +131,7 @@ class _Reader:
             return {}
         for key in value:
             if key not in keys:
-                self.problems.append(
-                    f"{path}.{key}: unknown key; accepted keys are {', '.join(keys)}"
-                )
+                self.problems.append(f"{path}.{key}: unknown key; accepted keys are {', '.join(keys)}")
         return value
 
     def text(
@@ -191,7 +189,7 @@ class _Reader:
 
 
 IAM_NAME_TEXT = "1 to 64 characters of letters, digits and _+=,.@-"
-ACCOUNT_TEXT = "a quoted string of 12 digits, e.g. \"222222222222\""
+ACCOUNT_TEXT = 'a quoted string of 12 digits, e.g. "222222222222"'
 
 
 def parse_stack_config(
@@ -201,9 +199,7 @@ def parse_stack_config(
     reader = _Reader()
     unknown = sorted(set(raw) - set(CONFIG_KEYS))
     for key in unknown:
-        reader.problems.append(
-            f"{NAMESPACE}:{key}: unknown key; accepted keys are {', '.join(CONFIG_KEYS)}"
-        )
+        reader.problems.append(f"{NAMESPACE}:{key}: unknown key; accepted keys are {', '.join(CONFIG_KEYS)}")
     config = StackConfig(
         user=_parse_user(reader, raw.get("user")),
         permissions=_parse_permissions(reader, raw.get("permissions"), catalog),
@@ -295,9 +291,7 @@ def _parse_roles(reader: _Reader, value: Any, external_ids_secret: bool) -> Role
     return RolesConfig(
         name=reader.text("roles", raw, "name", default.name, IAM_NAME, IAM_NAME_TEXT),
         max_session_duration=duration,
-        deploy_role_name=reader.text(
-            "roles", raw, "deployRoleName", default.deploy_role_name, IAM_NAME, IAM_NAME_TEXT
-        ),
+        deploy_role_name=reader.text("roles", raw, "deployRoleName", default.deploy_role_name, IAM_NAME, IAM_NAME_TEXT),
         accounts=accounts,
         external_ids_secret=external_ids_secret and any(a.external_id for a in accounts),
     )
@@ -335,13 +329,11 @@ def _parse_eks(reader: _Reader, value: Any) -> EksConfig:
 def _parse_rule(reader: _Reader, path: str, value: Any) -> RbacRule | None:
     raw = reader.mapping(path, value, ("apiGroups", "resources", "verbs"))
     api_groups = reader.items(
-        f"{path}.apiGroups", raw.get("apiGroups"), reader.matching(API_GROUP, "an API group name or \"\" (core)")
+        f"{path}.apiGroups", raw.get("apiGroups"), reader.matching(API_GROUP, 'an API group name or "" (core)')
     )
 
     def resource(item_path: str, item: Any) -> str | None:
-        name = reader.matching(RESOURCE_NAME, "a resource name such as pods (no '*', no subresources)")(
-            item_path, item
-        )
+        name = reader.matching(RESOURCE_NAME, "a resource name such as pods (no '*', no subresources)")(item_path, item)
         if name == "secrets":
             reader.problem(item_path, item, "a resource other than secrets (the adapter never reads them)")
             return None

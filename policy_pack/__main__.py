@@ -1,6 +1,7 @@
 """The axonius-read-only policy pack. Constructing a PolicyPack serves it and blocks: build it here only."""
 
 from pulumi_policy import EnforcementLevel, PolicyPack
+
 from rules.policies import all_policies
 
 PolicyPack(

@@ -31,9 +31,7 @@ def is_pattern(action: str) -> bool:
 
 
 def _pattern_regex(pattern: str) -> re.Pattern[str]:
-    escaped = "".join(
-        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern.lower()
-    )
+    escaped = "".join(".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern.lower())
     return re.compile(escaped, re.DOTALL)
 
 

@@ -75,14 +75,14 @@ def is_specific_role_list(resource: Any) -> bool:
     return (
         isinstance(resource, (list, str))
         and bool(as_list(resource))
-        and all(isinstance(arn, str) and "*" not in arn and "?" not in arn and ROLE_ARN.fullmatch(arn)
-                for arn in as_list(resource))
+        and all(
+            isinstance(arn, str) and "*" not in arn and "?" not in arn and ROLE_ARN.fullmatch(arn)
+            for arn in as_list(resource)
+        )
     )
 
 
-def check_document(
-    document: Any, catalog: ActionCatalog, sensitive: frozenset[str] = frozenset()
-) -> DocumentFindings:
+def check_document(document: Any, catalog: ActionCatalog, sensitive: frozenset[str] = frozenset()) -> DocumentFindings:
     """Every Allow statement may grant only List/Read actions, or `sts:AssumeRole` on specific role ARNs."""
     parsed, error = parse_document(document)
     if parsed is None:
@@ -105,7 +105,7 @@ def _check_statement(
     if effect == "Deny":
         return  # a Deny never widens access; ignoring it is conservative
     if effect != "Allow":
-        found.problems.append(f"{label} has Effect {effect!r}; use exactly \"Allow\" or \"Deny\" (case-sensitive)")
+        found.problems.append(f'{label} has Effect {effect!r}; use exactly "Allow" or "Deny" (case-sensitive)')
         return
     if "NotAction" in statement:
         found.problems.append(

@@ -8,7 +8,8 @@ READ_VERBS = frozenset({"get", "list", "watch"})
 FORBIDDEN_ROLE_REFS = frozenset({"cluster-admin", "admin", "edit"})
 FORBIDDEN_GROUPS = frozenset({"system:masters"})
 ROLE_TYPES = frozenset(
-    f"kubernetes:rbac.authorization.k8s.io/v1:{kind}" for kind in ("ClusterRole", "Role", "ClusterRolePatch", "RolePatch")
+    f"kubernetes:rbac.authorization.k8s.io/v1:{kind}"
+    for kind in ("ClusterRole", "Role", "ClusterRolePatch", "RolePatch")
 )
 BINDING_TYPES = frozenset(
     f"kubernetes:rbac.authorization.k8s.io/v1:{kind}"
@@ -22,8 +23,10 @@ def _strings(value: Any) -> list[str]:
 
 def check_role(props: dict[str, Any]) -> list[str]:
     if props.get("aggregationRule"):
-        return ["the role has an aggregationRule: what it grants depends on other roles and cannot be checked; "
-                "list its rules instead"]
+        return [
+            "the role has an aggregationRule: what it grants depends on other roles and cannot be checked; "
+            "list its rules instead"
+        ]
     rules = props.get("rules") or []
     if not isinstance(rules, list):
         return [f"rules is {rules!r}, not a list"]

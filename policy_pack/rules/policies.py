@@ -205,7 +205,10 @@ def _groups_bound_read_only(args: StackValidationArgs, report_violation: ReportV
     for resource in args.resources:
         if resource.resource_type in ROLE_TYPES:
             props = plain(resource.props)
-            key = (resource.resource_type.rsplit(":", 1)[-1].removesuffix("Patch"), props.get("metadata", {}).get("name"))
+            key = (
+                resource.resource_type.rsplit(":", 1)[-1].removesuffix("Patch"),
+                props.get("metadata", {}).get("name"),
+            )
             roles.setdefault(key, []).append(not check_role(props))
     for resource in args.resources:
         if resource.resource_type not in BINDING_TYPES:

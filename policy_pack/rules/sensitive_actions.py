@@ -50,6 +50,4 @@ SENSITIVE_READ_PATTERNS: tuple[str, ...] = (
 @cache
 def sensitive_actions(catalog: ActionCatalog) -> frozenset[str]:
     """Canonical names of every action the sensitive patterns match."""
-    return frozenset(
-        action.name for pattern in SENSITIVE_READ_PATTERNS for action in catalog.expand(pattern)
-    )
+    return frozenset(action.name for pattern in SENSITIVE_READ_PATTERNS for action in catalog.expand(pattern))

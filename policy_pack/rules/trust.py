@@ -46,7 +46,7 @@ def check_trust_policy(document: Any) -> list[str]:
         if statement.get("Effect") == "Deny":
             continue
         if statement.get("Effect") != "Allow":
-            problems.append(f"trust {label} has Effect {statement.get('Effect')!r}; use \"Allow\" or \"Deny\"")
+            problems.append(f'trust {label} has Effect {statement.get("Effect")!r}; use "Allow" or "Deny"')
             continue
         problems.extend(_check_trust_statement(label, statement))
     return problems
