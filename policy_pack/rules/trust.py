@@ -86,5 +86,6 @@ def check_session_duration(value: Any, bound: int) -> list[str]:
     if value is None:
         return []
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value > bound:
-        return [f"maxSessionDuration is {value!r} seconds; at most {bound} is allowed"]
+        shown = int(value) if isinstance(value, float) and value.is_integer() else value  # protobuf numbers are floats
+        return [f"maxSessionDuration is {shown!r} seconds; at most {int(bound)} is allowed"]
     return []
