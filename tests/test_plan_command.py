@@ -116,3 +116,11 @@ def test_a_mandatory_violation_exits_1(capsys, broad_project, monkeypatch):
     assert code == 1
     assert "[mandatory] iam-read-only-actions" in out
     assert "action(s) beyond List/Read: s3:AbortMultipartUpload (Write)" in out
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_our_own_stacks_have_no_findings_at_any_level(stack):
+    result = plan(stack)
+    assert result.violations == ()
+    assert result.exit_code == 0
+    assert sum(r.custom for r in result.resources) > 10
