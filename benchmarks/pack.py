@@ -18,11 +18,12 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
+from pulumi.runtime.proto import analyzer_pb2  # noqa: E402
+
 from automation.pack_client import PolicyPackProcess, to_struct  # noqa: E402
 from components.permission_sets import PERMISSION_SETS, select_actions  # noqa: E402
 from components.policy_documents import compact_json, read_only_documents  # noqa: E402
 from policy_pack.rules.iam_actions import ActionCatalog  # noqa: E402
-from pulumi.runtime.proto import analyzer_pb2  # noqa: E402
 
 PACK_DIR = PROJECT_DIR / "policy_pack"
 

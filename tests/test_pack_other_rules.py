@@ -193,7 +193,7 @@ def test_aws_auth_entries_never_grant_system_masters(pack):
     other = {"metadata": {"name": "other", "namespace": "kube-system"}, "data": {"mapUsers": admin}}
     assert mandatory(pack, "kubernetes:core/v1:ConfigMap", other) == []
     mapping = {"mapKind": "mapUsers", "arn": USER_ARN, "username": "ax", "groups": ["system:masters"]}
-    assert mandatory(pack, "pulumi-python:dynamic:Resource", mapping)
+    assert mandatory(pack, "pulumi-python:dynamic/eks:AwsAuthMapping", mapping)
     assert mandatory(pack, "pulumi-python:dynamic:Resource", {**mapping, "groups": ["axonius-readonly"]}) == []
 
 

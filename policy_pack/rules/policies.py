@@ -44,7 +44,8 @@ DOCUMENT_TYPES = frozenset(
 ACCESS_ENTRY_TYPE = "aws:eks/accessEntry:AccessEntry"
 ACCESS_POLICY_TYPE = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
 CONFIG_MAP_TYPES = frozenset({"kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:ConfigMapPatch"})
-DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
+# Our aws-auth mapping; any other dynamic resource carrying the same props is checked the same way.
+DYNAMIC_TYPES = frozenset({"pulumi-python:dynamic/eks:AwsAuthMapping", "pulumi-python:dynamic:Resource"})
 AWS_AUTH_MAPPING_KEY = "mapKind"  # marks our aws-auth mapping among dynamic resources
 
 Check = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Iterable[str]]
@@ -125,7 +126,7 @@ def _eks_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str
     if resource_type in CONFIG_MAP_TYPES:
         metadata = {"metadata": prop(props, "metadata")}
         return check_aws_auth_data(prop(props, "data")) if is_aws_auth(metadata) else []
-    if resource_type == DYNAMIC_TYPE and AWS_AUTH_MAPPING_KEY in props:
+    if resource_type in DYNAMIC_TYPES and AWS_AUTH_MAPPING_KEY in props:
         return check_mapping_groups(prop(props, "groups"))
     return []
 
@@ -194,7 +195,7 @@ def _mapped_groups(resources: Sequence[Any]) -> set[str]:
     for resource in resources:
         if resource.resource_type == ACCESS_ENTRY_TYPE:
             groups.update(prop(resource.props, "kubernetesGroups") or [])
-        elif resource.resource_type == DYNAMIC_TYPE and AWS_AUTH_MAPPING_KEY in resource.props:
+        elif resource.resource_type in DYNAMIC_TYPES and AWS_AUTH_MAPPING_KEY in resource.props:
             groups.update(prop(resource.props, "groups") or [])
     return groups
 
@@ -304,7 +305,7 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
         resource_policy(
             "eks-identity-mappings",
             "EKS access entries and aws-auth entries never grant admin; only the view access policy",
-            {ACCESS_ENTRY_TYPE, ACCESS_POLICY_TYPE, DYNAMIC_TYPE, *CONFIG_MAP_TYPES},
+            {ACCESS_ENTRY_TYPE, ACCESS_POLICY_TYPE, *DYNAMIC_TYPES, *CONFIG_MAP_TYPES},
             _eks_check,
         ),
         StackValidationPolicy(

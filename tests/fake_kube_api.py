@@ -1,0 +1,140 @@
+"""A Kubernetes API server for one ConfigMap, on 127.0.0.1, with real resourceVersion semantics.
+
+GET/PUT/POST `/api/v1/namespaces/kube-system/configmaps[/aws-auth]`; a PUT whose resourceVersion is
+not the current one gets 409 Conflict, as the real API server answers.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+COLLECTION = "/api/v1/namespaces/kube-system/configmaps"
+ITEM = f"{COLLECTION}/aws-auth"
+
+
+class FakeKubeApi:
+    def __init__(self, data: dict[str, str] | None = None, token: str = "test-token") -> None:
+        self.lock = threading.Lock()
+        self.version = 0
+        self.config_map: dict[str, Any] | None = None
+        self.token = token
+        self.conflicts = 0
+        self.writes = 0
+        # Runs after each GET is answered, before the client can write: a concurrent writer.
+        self.after_get: Callable[[FakeKubeApi], None] | None = None
+        if data is not None:
+            self.store(data)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def store(self, data: dict[str, str]) -> None:
+        with self.lock:
+            self.version += 1
+            self.config_map = {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": "aws-auth",
+                    "namespace": "kube-system",
+                    "resourceVersion": str(self.version),
+                    "labels": {"owner": "eks"},
+                },
+                "data": dict(data),
+            }
+
+    @property
+    def data(self) -> dict[str, str] | None:
+        return None if self.config_map is None else self.config_map.get("data") or {}
+
+    def __enter__(self) -> FakeKubeApi:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_: object) -> None:
+                pass
+
+            def reply(self, status: int, body: dict[str, Any]) -> None:
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def status(self, code: int, reason: str) -> None:
+                self.reply(
+                    code, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": reason, "code": code}
+                )
+
+            def authorized(self) -> bool:
+                if self.headers.get("Authorization") != f"Bearer {api.token}":
+                    self.status(401, "Unauthorized")
+                    return False
+                return True
+
+            def body(self) -> dict[str, Any]:
+                return json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+
+            def do_GET(self) -> None:
+                if not self.authorized():
+                    return
+                if self.path != ITEM:
+                    return self.status(404, "NotFound")
+                with api.lock:
+                    snapshot = json.loads(json.dumps(api.config_map)) if api.config_map else None
+                if snapshot is None:
+                    return self.status(404, "NotFound")
+                self.reply(200, snapshot)
+                if api.after_get:
+                    hook, api.after_get = api.after_get, None
+                    hook(api)
+
+            def do_PUT(self) -> None:
+                if not self.authorized():
+                    return
+                body = self.body()
+                with api.lock:
+                    if api.config_map is None:
+                        return self.status(404, "NotFound")
+                    if body["metadata"].get("resourceVersion") != api.config_map["metadata"]["resourceVersion"]:
+                        api.conflicts += 1
+                        return self.status(409, "Conflict")
+                    api.version += 1
+                    api.writes += 1
+                    body["metadata"]["resourceVersion"] = str(api.version)
+                    api.config_map = body
+                self.reply(200, body)
+
+            def do_POST(self) -> None:
+                if not self.authorized():
+                    return
+                if self.path != COLLECTION:
+                    return self.status(404, "NotFound")
+                body = self.body()
+                with api.lock:
+                    if api.config_map is not None:
+                        api.conflicts += 1
+                        return self.status(409, "AlreadyExists")
+                    api.version += 1
+                    api.writes += 1
+                    body["metadata"]["resourceVersion"] = str(api.version)
+                    api.config_map = body
+                self.reply(201, body)
+
+        return Handler
