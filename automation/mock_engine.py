@@ -68,10 +68,18 @@ class AwsMocks(pulumi.runtime.Mocks):
     `salt` changes the generated IDs, as re-creating a resource in AWS does.
     """
 
-    def __init__(self, home_account: str = DEFAULT_HOME_ACCOUNT, partition: str = "aws", salt: str = "") -> None:
+    def __init__(
+        self,
+        home_account: str = DEFAULT_HOME_ACCOUNT,
+        partition: str = "aws",
+        salt: str = "",
+        cluster_authentication_modes: Mapping[str, str] | None = None,
+    ) -> None:
         self.home_account = home_account
         self.partition = partition
         self.salt = salt
+        # EKS authentication mode by cluster name; clusters made today default to both.
+        self.cluster_authentication_modes = dict(cluster_authentication_modes or {})
         self._provider_accounts: dict[str, str] = {}
 
     def account_of(self, provider_reference: str) -> str:
@@ -106,6 +114,26 @@ class AwsMocks(pulumi.runtime.Mocks):
             return key_id, {**inputs, "secret": secret, "status": "Active"}
         return _stable_id(f"{args.name}-", account, args.typ, self.salt, length=8), inputs
 
+    def eks_cluster(self, name: str, region: str, provider_reference: str) -> dict:
+        account = self.account_of(provider_reference) if provider_reference else self.home_account
+        endpoint_id = _stable_id("", account, region, name, length=32).lower()
+        return {
+            "id": name,
+            "name": name,
+            "region": region,
+            "arn": f"arn:{self.partition}:eks:{region}:{account}:cluster/{name}",
+            "endpoint": f"https://{endpoint_id}.gr7.{region}.eks.amazonaws.com",
+            "certificateAuthorities": [{"data": CERTIFICATE}],
+            "accessConfigs": [
+                {
+                    "authenticationMode": self.cluster_authentication_modes.get(name, "API_AND_CONFIG_MAP"),
+                    "bootstrapClusterCreatorAdminPermissions": True,
+                }
+            ],
+            "version": "1.31",
+            "status": "ACTIVE",
+        }
+
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             account = self.home_account
@@ -115,9 +143,16 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "userId": _stable_id("AIDA", account, "deployer"),
                 "id": account,
             }
+        if args.token == "aws:eks/getCluster:getCluster":
+            return self.eks_cluster(args.args["name"], args.args.get("region") or "us-east-1", args.provider)
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": self.partition, "dnsSuffix": "amazonaws.com", "id": self.partition}
         return {}
+
+
+CERTIFICATE = base64.b64encode(
+    b"-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIBADAKBggqhkjOPQQDAjAjMSEwHwYDVQQDDBhrOHMtY2Et\n-----END CERTIFICATE-----\n"
+).decode()
 
 
 class RecordingMonitor(mocks.MockMonitor):

@@ -109,18 +109,26 @@ def to_json(result: PlanResult, show_secrets: bool = False) -> dict[str, Any]:
     }
 
 
-def resource_accounts(result: PlanResult) -> dict[str, str]:
-    """URN to the AWS account each custom resource is deployed into."""
+EKS_COMPONENT = "axonius-aws-access:eks_access:EksReadOnlyAccess"
+
+
+def resource_places(result: PlanResult) -> dict[str, str]:
+    """URN to where each custom resource lives: an AWS account ID, or `cluster <component>` for in-cluster objects."""
     provider_accounts = {
         r.urn: (provider_allowed_accounts(r.inputs) or [result.home_account])[0]
         for r in result.resources
         if r.type == "pulumi:providers:aws"
     }
-    return {
-        r.urn: provider_accounts.get(r.provider.rsplit("::", 1)[0], result.home_account)
-        for r in result.resources
-        if r.custom and not r.type.startswith("pulumi:providers:")
-    }
+    places = {}
+    for r in result.resources:
+        if not r.custom or r.type.startswith("pulumi:providers:"):
+            continue
+        parent_type = r.parent.split("::")[2].split("$")[-1] if r.parent else ""
+        if parent_type == EKS_COMPONENT and not r.type.startswith("aws:"):
+            places[r.urn] = f"cluster {r.parent.rsplit('::', 1)[-1]}"
+        else:
+            places[r.urn] = provider_accounts.get(r.provider.rsplit("::", 1)[0], result.home_account)
+    return places
 
 
 def deploy_role_arns(result: PlanResult) -> dict[str, str]:
@@ -135,28 +143,32 @@ def deploy_role_arns(result: PlanResult) -> dict[str, str]:
 
 
 def render_text(result: PlanResult, show_secrets: bool = False) -> str:
-    accounts = resource_accounts(result)
-    by_account: dict[str, Counter[str]] = defaultdict(Counter)
+    places = resource_places(result)
+    by_place: dict[str, Counter[str]] = defaultdict(Counter)
     policy_sizes: dict[str, list[str]] = defaultdict(list)
     for resource in result.resources:
-        if resource.urn not in accounts:
+        if resource.urn not in places:
             continue
-        account = accounts[resource.urn]
-        by_account[account][resource.type] += 1
+        place = places[resource.urn]
+        by_place[place][resource.type] += 1
         if resource.type == "aws:iam/policy:Policy":
             size = len(str(conceal(resource.inputs.get("policy", ""), True)))
-            policy_sizes[account].append(f"{resource.inputs.get('name')} ({size:,} chars)")
-    total = sum(sum(counts.values()) for counts in by_account.values())
-    lines = [f"Stack {result.stack}: {total} resources in {len(by_account)} account(s)"]
+            policy_sizes[place].append(f"{resource.inputs.get('name')} ({size:,} chars)")
+    total = sum(sum(counts.values()) for counts in by_place.values())
+    accounts = [place for place in by_place if not place.startswith("cluster ")]
+    lines = [f"Stack {result.stack}: {total} resources in {len(accounts)} account(s)"]
     deploy_roles = deploy_role_arns(result)
-    for account in sorted(by_account, key=lambda a: (a != result.home_account, a)):
-        label = " (home: the inventory user)" if account == result.home_account else ""
-        if account in deploy_roles:
-            label = f" (deployed through {deploy_roles[account]})"
-        lines.append(f"\nAccount {account}{label}")
-        for type_, count in sorted(by_account[account].items()):
+    for place in sorted(by_place, key=lambda p: (p.startswith("cluster "), p != result.home_account, p)):
+        if place.startswith("cluster "):
+            heading = f"In-cluster objects of {place.removeprefix('cluster ')} (Kubernetes API)"
+        elif place in deploy_roles:
+            heading = f"Account {place} (deployed through {deploy_roles[place]})"
+        else:
+            heading = f"Account {place}" + (" (home: the inventory user)" if place == result.home_account else "")
+        lines.append(f"\n{heading}")
+        for type_, count in sorted(by_place[place].items()):
             lines.append(f"  {count:>3}  {type_}")
-        for policy in policy_sizes[account]:
+        for policy in policy_sizes[place]:
             lines.append(f"       policy {policy}")
     lines.append("\nOutputs")
     width = max((len(name) for name in result.outputs), default=0)

@@ -15,7 +15,10 @@ from tests.conftest import PROJECT_DIR
 from tests.fake_kube_api import FakeKubeApi
 
 OUR_USER = "arn:aws:iam::111111111111:user/Axonius-Readonly"
-NODES = "- rolearn: arn:aws:iam::111111111111:role/eks-nodes\n  username: system:node:{{EC2PrivateDNSName}}\n  groups:\n  - system:bootstrappers\n  - system:nodes\n"
+NODES = (
+    "- rolearn: arn:aws:iam::111111111111:role/eks-nodes\n  username: system:node:{{EC2PrivateDNSName}}\n"
+    "  groups:\n  - system:bootstrappers\n  - system:nodes\n"
+)
 ADMINS = "- userarn: arn:aws:iam::111111111111:user/admin\n  username: admin\n  groups:\n  - system:masters\n"
 FOREIGN = {"mapRoles": NODES, "mapUsers": ADMINS, "mapAccounts": "- '111111111111'\n"}
 

@@ -23,7 +23,7 @@ def run_cli(capsys, *args: str) -> tuple[int, str, str]:
 def test_text_lists_resources_by_account_outputs_and_verdicts(capsys):
     code, out, _ = run_cli(capsys, "--stack", "prod")
     assert code == 0
-    assert out.startswith("Stack prod: 31 resources in 4 account(s)")
+    assert out.startswith("Stack prod: 40 resources in 4 account(s)")
     assert "Account 111111111111 (home: the inventory user)" in out
     assert "Account 222222222222 (deployed through arn:aws:iam::222222222222:role/OrganizationAccountAccessRole)" in out
     assert "policy Axonius-Readonly-ReadOnly-1 (6,137 chars)" in out

@@ -1,0 +1,100 @@
+"""Read-only access to one EKS cluster ("EKS Configuration" in the vendor's guide)."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as kubernetes
+
+from .aws_auth_mapping import AwsAuthMapping
+from .eks_identity import ClusterIdentity, kubeconfig, resolve_mode
+from .stack_config import EksCluster, EksConfig
+
+RBAC_GROUP = "rbac.authorization.k8s.io"
+
+
+class EksReadOnlyAccess(pulumi.ComponentResource):
+    """A ClusterRole and its binding to the adapter's group, and the mapping of the adapter's identity into it."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        cluster: EksCluster,
+        index: int,
+        eks: EksConfig,
+        account_id: str,
+        identity: ClusterIdentity,
+        aws_provider: aws.Provider | None,
+        deploy_role_arn: str | None,
+        identity_resource: pulumi.Resource,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("axonius-aws-access:eks_access:EksReadOnlyAccess", name, None, opts)
+        found = aws.eks.get_cluster(
+            name=cluster.name, region=cluster.region, opts=pulumi.InvokeOptions(parent=self, provider=aws_provider)
+        )
+        authentication = found.access_configs[0].authentication_mode if found.access_configs else None
+        self.mode = resolve_mode(cluster, authentication, index)
+        certificate_authority = found.certificate_authorities[0].data
+        k8s = kubernetes.Provider(
+            f"{name}-k8s",
+            kubeconfig=json.dumps(kubeconfig(cluster, found.endpoint, certificate_authority, deploy_role_arn)),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        on_cluster = pulumi.ResourceOptions(parent=self, provider=k8s)
+        role = kubernetes.rbac.v1.ClusterRole(
+            f"{name}-cluster-role",
+            metadata={"name": eks.cluster_role, "labels": {"app.kubernetes.io/managed-by": "axonius-aws-access"}},
+            rules=[
+                {"api_groups": list(r.api_groups), "resources": list(r.resources), "verbs": list(r.verbs)}
+                for r in eks.rules
+            ],
+            opts=on_cluster,
+        )
+        kubernetes.rbac.v1.ClusterRoleBinding(
+            f"{name}-binding",
+            metadata={
+                "name": eks.cluster_role_binding,
+                "labels": {"app.kubernetes.io/managed-by": "axonius-aws-access"},
+            },
+            role_ref={"api_group": RBAC_GROUP, "kind": "ClusterRole", "name": eks.cluster_role},
+            subjects=[{"api_group": RBAC_GROUP, "kind": "Group", "name": eks.group}],
+            opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[role])),
+        )
+        mapped = pulumi.ResourceOptions(parent=self, provider=aws_provider, depends_on=[identity_resource])
+        if self.mode == "accessEntry":
+            aws.eks.AccessEntry(
+                f"{name}-access-entry",
+                cluster_name=cluster.name,
+                principal_arn=identity.arn,
+                kubernetes_groups=[eks.group],
+                user_name=eks.username,
+                type="STANDARD",
+                region=cluster.region,
+                opts=mapped,
+            )
+        else:
+            AwsAuthMapping(
+                f"{name}-aws-auth",
+                kind=identity.kind,
+                arn=identity.arn,
+                username=eks.username,
+                groups=[eks.group],
+                cluster_name=cluster.name,
+                region=cluster.region,
+                endpoint=found.endpoint,
+                certificate_authority=certificate_authority,
+                role_arn=deploy_role_arn,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[identity_resource]),
+            )
+        self.summary = {
+            "name": cluster.name,
+            "region": cluster.region,
+            "account": account_id,
+            "mode": self.mode,
+            "identity": identity.arn,
+        }
+        self.register_outputs(self.summary)
