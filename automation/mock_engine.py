@@ -151,7 +151,9 @@ class AwsMocks(pulumi.runtime.Mocks):
 
 
 CERTIFICATE = base64.b64encode(
-    b"-----BEGIN CERTIFICATE-----\nMIIBdzCCAR2gAwIBAgIBADAKBggqhkjOPQQDAjAjMSEwHwYDVQQDDBhrOHMtY2Et\n-----END CERTIFICATE-----\n"
+    b"-----BEGIN CERTIFICATE-----\n"
+    b"MIIBdzCCAR2gAwIBAgIBADAKBggqhkjOPQQDAjAjMSEwHwYDVQQDDBhrOHMtY2Et\n"
+    b"-----END CERTIFICATE-----\n"
 ).decode()
 
 
