@@ -1,4 +1,7 @@
-"""`python -m automation plan --stack NAME`: see README.md. Exit 0 fine, 1 mandatory violation, 2 usage or config."""
+"""python -m automation plan|preview|up|destroy|refresh --stack NAME (see README.md).
+
+Exit codes: 0 fine; 1 failed or a mandatory policy violation; 2 usage, configuration or no Pulumi CLI.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,14 @@ import json
 import sys
 from pathlib import Path
 
+from .operations import OPERATIONS, PulumiCliMissingError, render_result, run_operation
 from .plan import PlanError, plan, render_text, to_json
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m automation", description=__doc__)
+    root = argparse.ArgumentParser(
+        prog="python -m automation", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = root.add_subparsers(dest="command", required=True)
     plan_command = commands.add_parser("plan", help="run the program offline on the mock engine, with the pack")
     plan_command.add_argument("--stack", required=True, help="stack name: reads stacks/Pulumi.<stack>.yaml")
@@ -22,6 +28,12 @@ def parser() -> argparse.ArgumentParser:
     plan_command.add_argument(
         "--home-account", default="111111111111", help="account ID the mocked credentials belong to"
     )
+    for operation in OPERATIONS:
+        command = commands.add_parser(operation, help=f"pulumi {operation} through the Automation API (needs the CLI)")
+        command.add_argument("--stack", required=True, help="stack name, e.g. dev or org/project/dev")
+        command.add_argument("--show-secrets", action="store_true", help="print secret outputs")
+        command.add_argument("--no-policy-pack", action="store_true", help="do not attach the policy pack")
+        command.add_argument("--policy-pack-config", type=Path, help="policy config file (JSON)")
     return root
 
 
@@ -42,9 +54,26 @@ def run_plan(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def run_deployment(args: argparse.Namespace) -> int:
+    try:
+        result = run_operation(
+            args.command,
+            args.stack,
+            policy_packs=[] if args.no_policy_pack else None,
+            policy_pack_config=args.policy_pack_config,
+            show_secrets=args.show_secrets,
+            on_output=lambda line: print(line, end="" if line.endswith("\n") else "\n", flush=True),
+        )
+    except PulumiCliMissingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(render_result(result), file=sys.stdout if result.exit_code == 0 else sys.stderr)
+    return result.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return run_plan(args)
+    return run_plan(args) if args.command == "plan" else run_deployment(args)
 
 
 if __name__ == "__main__":

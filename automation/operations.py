@@ -1,0 +1,221 @@
+"""preview, up, destroy and refresh through the Pulumi Automation API, with the policy pack attached.
+
+The Pulumi CLI does the work; this module picks the project, the stack config in `stacks/`, the
+backend and the policy pack, and turns the engine's events into a plain result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pulumi import automation as auto
+
+from .pack_client import Violation
+from .plan import PROJECT_DIR, SECRET
+
+OPERATIONS = ("preview", "up", "destroy", "refresh")
+STATE_DIR = ".pulumi-state"
+INSTALL_HINT = (
+    "the Pulumi CLI is not installed or not on PATH. Install it (https://www.pulumi.com/docs/install/, "
+    "e.g. `curl -fsSL https://get.pulumi.com | sh`) to preview or deploy; "
+    "`python -m automation plan --stack <name>` works offline without it."
+)
+CONFIG_ERROR_MARK = "invalid configuration for stack"
+
+
+class PulumiCliMissingError(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__(INSTALL_HINT)
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    operation: str
+    stack: str
+    succeeded: bool
+    change_summary: dict[str, int] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    violations: tuple[Violation, ...] = ()
+    message: str = ""
+    config_error: bool = False
+
+    @property
+    def mandatory_violations(self) -> tuple[Violation, ...]:
+        return tuple(v for v in self.violations if v.level == "mandatory")
+
+    @property
+    def exit_code(self) -> int:
+        if self.config_error:
+            return 2
+        return 0 if self.succeeded and not self.mandatory_violations else 1
+
+
+class ProjectWorkspace(auto.LocalWorkspace):
+    """A LocalWorkspace that reads and writes stack settings in `stackConfigDir` (`stacks/`), as the CLI does.
+
+    LocalWorkspace looks for `Pulumi.<stack>.yaml` beside Pulumi.yaml and ignores `stackConfigDir`.
+    """
+
+    def __init__(self, project_dir: Path, **kwargs: Any) -> None:
+        self.config_dir = project_dir / stack_config_dir(project_dir)
+        super().__init__(work_dir=str(project_dir), **kwargs)
+
+    def _settings_path(self, stack_name: str) -> Path:
+        return self.config_dir / f"Pulumi.{stack_name.split('/')[-1]}.yaml"
+
+    def stack_settings(self, stack_name: str) -> auto.StackSettings:
+        path = self._settings_path(stack_name)
+        data = yaml.safe_load(path.read_text()) if path.exists() else {}
+        return auto.StackSettings._deserialize(data or {})
+
+    def save_stack_settings(self, stack_name: str, settings: auto.StackSettings) -> None:
+        """Write settings; structured values the SDK's StackSettings cannot hold are kept from the file."""
+        path = self._settings_path(stack_name)
+        existing = (yaml.safe_load(path.read_text()) or {}) if path.exists() else {}
+        document = settings._serialize()
+        kept = {
+            k: v for k, v in (existing.get("config") or {}).items() if isinstance(v, (dict, list)) and "secure" not in v
+        }
+        if kept:
+            document["config"] = {**kept, **(document.get("config") or {})}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def stack_config_dir(project_dir: Path) -> str:
+    project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    return project.get("stackConfigDir") or "."
+
+
+def backend_environment(project_dir: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """A file backend in the project, unless PULUMI_BACKEND_URL or a `pulumi login` says otherwise."""
+    if environ.get("PULUMI_BACKEND_URL"):
+        return {}
+    home = Path(environ.get("PULUMI_HOME") or Path.home() / ".pulumi")
+    credentials = home / "credentials.json"
+    try:
+        if json.loads(credentials.read_text()).get("current"):
+            return {}
+    except (OSError, ValueError):
+        pass
+    state = project_dir / STATE_DIR
+    state.mkdir(exist_ok=True)
+    return {"PULUMI_BACKEND_URL": state.as_uri()}
+
+
+def workspace(
+    project_dir: Path = PROJECT_DIR,
+    command: auto.PulumiCommand | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ProjectWorkspace:
+    try:
+        command = command or auto.PulumiCommand()
+    except FileNotFoundError as error:
+        raise PulumiCliMissingError() from error
+    env = backend_environment(project_dir, os.environ if environ is None else environ)
+    return ProjectWorkspace(project_dir, env_vars=env, pulumi_command=command)
+
+
+def policy_event(event: auto.EngineEvent) -> Violation | None:
+    found = event.policy_event
+    if found is None:
+        return None
+    return Violation(
+        policy=found.policy_name,
+        level=found.enforcement_level,
+        urn=found.resource_urn or "",
+        message=found.message,
+    )
+
+
+def run_operation(
+    operation: str,
+    stack: str,
+    *,
+    project_dir: Path = PROJECT_DIR,
+    policy_packs: list[Path] | None = None,
+    policy_pack_config: Path | None = None,
+    show_secrets: bool = False,
+    on_output: Callable[[str], None] | None = None,
+    command: auto.PulumiCommand | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> OperationResult:
+    """Run one operation on `stack`; the policy pack and its config are attached to preview and up."""
+    if operation not in OPERATIONS:
+        raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}, not {operation!r}")
+    ws = workspace(project_dir, command, environ)
+    target = auto.Stack.create_or_select(stack, ws)
+    violations: list[Violation] = []
+
+    def on_event(event: auto.EngineEvent) -> None:
+        if (violation := policy_event(event)) is not None:
+            violations.append(violation)
+
+    packs = [str(p) for p in (policy_packs if policy_packs is not None else [project_dir / "policy_pack"])]
+    config = policy_pack_config or project_dir / "policy_pack" / "policy-config.json"
+    policies = {"policy_packs": packs, "policy_pack_configs": [str(config)] if packs and config.exists() else []}
+    common = {"on_output": on_output, "on_event": on_event}
+    try:
+        if operation == "preview":
+            summary = target.preview(diff=True, **policies, **common).change_summary
+            outputs: dict[str, Any] = {}
+        elif operation == "up":
+            result = target.up(diff=True, **policies, **common)
+            summary = result.summary.resource_changes or {}
+            outputs = {
+                name: SECRET if value.secret and not show_secrets else value.value
+                for name, value in result.outputs.items()
+            }
+        elif operation == "destroy":
+            summary, outputs = target.destroy(**common).summary.resource_changes or {}, {}
+        else:
+            summary, outputs = target.refresh(**common).summary.resource_changes or {}, {}
+    except auto.errors.CommandError as error:
+        text = str(error)
+        return OperationResult(
+            operation,
+            stack,
+            succeeded=False,
+            violations=tuple(violations),
+            message=text,
+            config_error=CONFIG_ERROR_MARK in text,
+        )
+    return OperationResult(operation, stack, True, dict(summary or {}), outputs, tuple(violations))
+
+
+def preview(stack: str, **options: Any) -> OperationResult:
+    return run_operation("preview", stack, **options)
+
+
+def up(stack: str, **options: Any) -> OperationResult:
+    return run_operation("up", stack, **options)
+
+
+def destroy(stack: str, **options: Any) -> OperationResult:
+    return run_operation("destroy", stack, **options)
+
+
+def refresh(stack: str, **options: Any) -> OperationResult:
+    return run_operation("refresh", stack, **options)
+
+
+def render_result(result: OperationResult) -> str:
+    status = "succeeded" if result.succeeded else "failed"
+    lines = [f"{result.operation} of stack {result.stack} {status}"]
+    if result.change_summary:
+        changes = ", ".join(f"{count} {op}" for op, count in sorted(result.change_summary.items()))
+        lines.append(f"  changes: {changes}")
+    for name, value in sorted(result.outputs.items()):
+        lines.append(f"  {name}: {value if isinstance(value, str) else json.dumps(value)}")
+    lines.append(f"  policy pack: {len(result.violations)} finding(s), {len(result.mandatory_violations)} mandatory")
+    for violation in result.violations:
+        lines.append(f"    [{violation.level}] {violation.policy}: {violation.urn}\n        {violation.message}")
+    if result.message and not result.succeeded:
+        lines.append(f"  error: {result.message.strip()}")
+    return "\n".join(lines)

@@ -1,0 +1,162 @@
+"""preview/up/destroy/refresh through the real Automation API, with a recording stand-in for the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import automation.__main__ as cli
+from automation import operations
+from automation.operations import backend_environment, run_operation
+from tests.conftest import PROJECT_DIR
+from tests.fake_pulumi import FakePulumiCommand, Scenario
+
+VIOLATION = {
+    "message": "policy: statement #0 grants 1 action(s) beyond List/Read: s3:PutObject (Write)",
+    "color": "never",
+    "policyName": "iam-read-only-actions",
+    "policyPackName": "axonius-read-only",
+    "policyPackVersion": "",
+    "policyPackVersionTag": "",
+    "enforcementLevel": "mandatory",
+    "resourceUrn": "urn:pulumi:dev::axonius-aws-access::aws:iam/policy:Policy::broad",
+}
+ADVISORY = VIOLATION | {"enforcementLevel": "advisory", "policyName": "iam-no-action-wildcards", "message": "w"}
+ISOLATED = {"PULUMI_BACKEND_URL": ""}
+
+
+def command_args(fake: FakePulumiCommand, operation: str) -> list[str]:
+    return next(call["args"] for call in fake.calls if operation in call["args"])
+
+
+@pytest.mark.parametrize("version", ["3.272.0", "3.200.0"])  # events over gRPC, and through the log file
+def test_preview_passes_stack_project_policy_pack_and_config(tmp_path, version):
+    fake = FakePulumiCommand(Scenario(changes={"create": 13}, policy_events=[ADVISORY]), version=version)
+    result = run_operation("preview", "dev", command=fake, environ={"PULUMI_HOME": str(tmp_path)})
+    args = command_args(fake, "preview")
+    assert args[args.index("--stack") + 1] == "dev"
+    assert args[args.index("--policy-pack") + 1] == str(PROJECT_DIR / "policy_pack")
+    assert args[args.index("--policy-pack-config") + 1] == str(PROJECT_DIR / "policy_pack" / "policy-config.json")
+    assert "--diff" in args
+    assert all(call["cwd"] == str(PROJECT_DIR) for call in fake.calls)  # Pulumi.yaml's stackConfigDir applies
+    assert result.succeeded and result.exit_code == 0
+    assert result.change_summary == {"create": 13}
+    assert [v.policy for v in result.violations] == ["iam-no-action-wildcards"]
+
+
+def test_the_file_backend_in_the_project_is_the_default(tmp_path):
+    env = backend_environment(tmp_path, {"PULUMI_HOME": str(tmp_path / "home")})
+    assert env == {"PULUMI_BACKEND_URL": (tmp_path / ".pulumi-state").as_uri()}
+    assert (tmp_path / ".pulumi-state").is_dir()
+    assert backend_environment(tmp_path, {"PULUMI_BACKEND_URL": "s3://bucket"}) == {}
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "credentials.json").write_text('{"current": "https://api.pulumi.com"}')
+    assert backend_environment(tmp_path, {"PULUMI_HOME": str(tmp_path / "home")}) == {}
+
+
+def test_the_backend_reaches_every_cli_call(tmp_path):
+    fake = FakePulumiCommand()
+    run_operation("preview", "dev", command=fake, environ={"PULUMI_HOME": str(tmp_path)})
+    assert {call["env"].get("PULUMI_BACKEND_URL") for call in fake.calls} == {(PROJECT_DIR / ".pulumi-state").as_uri()}
+
+
+def test_up_returns_outputs_with_secrets_kept_secret(tmp_path):
+    scenario = Scenario(
+        outputs={"userArn": "arn:aws:iam::1:user/A", "secretAccessKey": "s3cr3t"},
+        secret_outputs=frozenset({"secretAccessKey"}),
+    )
+    env = {"PULUMI_HOME": str(tmp_path)}
+    result = run_operation("up", "prod", command=FakePulumiCommand(scenario), environ=env)
+    assert result.outputs == {"userArn": "arn:aws:iam::1:user/A", "secretAccessKey": "[secret]"}
+    shown = run_operation("up", "prod", command=FakePulumiCommand(scenario), environ=env, show_secrets=True)
+    assert shown.outputs["secretAccessKey"] == "s3cr3t"
+    fake = FakePulumiCommand(scenario)
+    run_operation("up", "prod", command=fake, environ=env)
+    args = command_args(fake, "up")
+    assert "--policy-pack" in args and "--yes" in args and args[args.index("--stack") + 1] == "prod"
+
+
+@pytest.mark.parametrize("operation", ["destroy", "refresh"])
+def test_destroy_and_refresh(tmp_path, operation):
+    fake = FakePulumiCommand(Scenario(changes={"delete": 20} if operation == "destroy" else {"same": 20}))
+    result = run_operation(operation, "dev", command=fake, environ={"PULUMI_HOME": str(tmp_path)})
+    assert result.succeeded and sum(result.change_summary.values()) == 20
+    args = command_args(fake, operation)
+    assert args[args.index("--stack") + 1] == "dev" and "--policy-pack" not in args
+
+
+def test_a_mandatory_violation_fails_the_run_with_exit_1(tmp_path):
+    scenario = Scenario(policy_events=[VIOLATION], fail_with="error: preview failed: 1 mandatory policy violation")
+    result = run_operation(
+        "preview", "dev", command=FakePulumiCommand(scenario), environ={"PULUMI_HOME": str(tmp_path)}
+    )
+    assert not result.succeeded and result.exit_code == 1
+    (violation,) = result.violations
+    assert violation.level == "mandatory" and violation.urn.endswith("Policy::broad")
+    assert "mandatory policy violation" in result.message
+
+
+def test_a_config_error_from_the_program_exits_2(tmp_path):
+    scenario = Scenario(fail_with="error: pulumi:pulumi:Stack: invalid configuration for stack dev:\nuser.name: ...")
+    result = run_operation("up", "dev", command=FakePulumiCommand(scenario), environ={"PULUMI_HOME": str(tmp_path)})
+    assert result.exit_code == 2
+
+
+def test_the_command_line_streams_progress_and_summarises(capsys, monkeypatch, tmp_path):
+    fake = FakePulumiCommand(Scenario(changes={"create": 3}, policy_events=[VIOLATION], fail_with="boom"))
+    monkeypatch.setattr(operations.auto, "PulumiCommand", lambda: fake)
+    monkeypatch.setenv("PULUMI_HOME", str(tmp_path))
+    code = cli.main(["preview", "--stack", "dev"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "Previewing preview (fake engine)" in captured.out
+    assert "preview of stack dev failed" in captured.err
+    assert "[mandatory] iam-read-only-actions" in captured.err
+
+
+def test_no_policy_pack_when_asked(capsys, monkeypatch, tmp_path):
+    fake = FakePulumiCommand()
+    monkeypatch.setattr(operations.auto, "PulumiCommand", lambda: fake)
+    monkeypatch.setenv("PULUMI_HOME", str(tmp_path))
+    assert cli.main(["preview", "--stack", "dev", "--no-policy-pack"]) == 0
+    assert "--policy-pack" not in command_args(fake, "preview")
+    assert "preview of stack dev succeeded" in capsys.readouterr().out
+
+
+def test_stack_settings_are_read_and_written_in_stacks(tmp_path):
+    project = tmp_path / "project"
+    (project / "stacks").mkdir(parents=True)
+    (project / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    (project / "stacks" / "Pulumi.dev.yaml").write_text((PROJECT_DIR / "stacks" / "Pulumi.dev.yaml").read_text())
+    workspace = operations.ProjectWorkspace(project, pulumi_command=FakePulumiCommand())
+    settings = workspace.stack_settings("dev")
+    assert settings.config["aws:region"] == "us-east-1"
+    settings.config["aws:region"] = "eu-west-1"
+    workspace.save_stack_settings("dev", settings)
+    saved = yaml.safe_load((project / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+    assert saved["aws:region"] == "eu-west-1"
+    # The SDK's StackSettings drops structured values; saving must not lose them.
+    assert saved["axonius-aws-access:roles"] == {"accounts": [{"id": "222222222222"}]}
+    assert not (project / "Pulumi.dev.yaml").exists()
+
+
+def test_without_the_cli_preview_exits_2_with_how_to_install(tmp_path):
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent), "PULUMI_HOME": str(tmp_path)}
+    assert not any((Path(p) / "pulumi").exists() for p in env["PATH"].split(os.pathsep))
+    done = subprocess.run(
+        [sys.executable, "-m", "automation", "preview", "--stack", "dev"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "the Pulumi CLI is not installed or not on PATH" in done.stderr
+    assert "https://www.pulumi.com/docs/install/" in done.stderr and "plan --stack" in done.stderr
+    assert "Traceback" not in done.stderr
