@@ -1,0 +1,79 @@
+"""GitHub workflows: valid against GitHub's schema, and doing what the README says."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import PROJECT_DIR
+
+WORKFLOWS = sorted((PROJECT_DIR / ".github" / "workflows").glob("*.yml"))
+CHECK = [str(Path(sys.executable).parent / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows"]
+
+
+def load(name: str) -> dict:
+    # PyYAML reads the `on:` key as True.
+    return yaml.safe_load((PROJECT_DIR / ".github" / "workflows" / name).read_text())
+
+
+def test_every_workflow_validates_against_githubs_schema():
+    assert [p.name for p in WORKFLOWS] == ["ci.yml", "deploy.yml", "preview.yml"]
+    done = subprocess.run([*CHECK, *map(str, WORKFLOWS)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_validator_rejects_a_broken_workflow(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: 42\n")
+    assert subprocess.run([*CHECK, str(broken)], capture_output=True, check=False).returncode != 0
+
+
+def steps(workflow: dict, job: str) -> list[dict]:
+    return workflow["jobs"][job]["steps"]
+
+
+def pulumi_step(workflow: dict, job: str) -> dict:
+    (step,) = [s for s in steps(workflow, job) if s.get("uses", "").startswith("pulumi/actions@")]
+    return step
+
+
+@pytest.mark.parametrize(
+    ("name", "job", "command"), [("preview.yml", "preview", "preview"), ("deploy.yml", "up", "up")]
+)
+def test_each_stack_is_set_up_planned_offline_then_run_with_the_policy_pack(name, job, command):
+    workflow = load(name)
+    assert workflow["jobs"][job]["strategy"]["matrix"]["stack"] == ["dev", "prod"]
+    runs = [s.get("run", "") for s in steps(workflow, job)]
+    assert "make setup" in runs and "make plan STACK=${{ matrix.stack }}" in runs
+    assert runs.index("make setup") < runs.index("make plan STACK=${{ matrix.stack }}")
+    step = pulumi_step(workflow, job)["with"]
+    assert step["command"] == command and step["stack-name"] == "${{ matrix.stack }}"
+    assert step["policyPacks"] == "policy_pack" and step["policyPackConfigs"] == "policy_pack/policy-config.json"
+    assert step["diff"] is True
+    assert workflow["permissions"]["id-token"] == "write"  # credentials through GitHub's OIDC
+
+
+def test_previews_comment_on_the_pull_request_and_deploys_wait_for_an_environment():
+    preview = pulumi_step(load("preview.yml"), "preview")["with"]
+    assert preview["comment-on-pr"] is True and preview["github-token"] == "${{ secrets.GITHUB_TOKEN }}"
+    assert load("preview.yml")[True] == {"pull_request": None}
+    deploy = load("deploy.yml")
+    assert deploy[True] == {"push": {"branches": ["main"]}}
+    assert deploy["jobs"]["up"]["environment"] == "${{ matrix.stack }}"
+
+
+def test_no_credentials_live_in_the_repository():
+    for path in WORKFLOWS:
+        for line in path.read_text().splitlines():
+            if "PULUMI_ACCESS_TOKEN:" in line or "PASSPHRASE:" in line:
+                assert "${{ secrets." in line, line
+            assert "AKIA" not in line and "aws-secret-access-key" not in line
+
+
+def test_ci_runs_the_readme_test_command():
+    assert ".ci/run" in [s.get("run") for s in steps(load("ci.yml"), "test")]
+    assert "make test" in (PROJECT_DIR / ".ci" / "run").read_text()
