@@ -75,14 +75,16 @@ def plan(
     return PlanResult(stack, home_account, run.resources, run.outputs, tuple(violations))
 
 
-def conceal(value: Any, show_secrets: bool) -> Any:
-    """Replace Pulumi secrets (wire markers) with a placeholder, recursively."""
+def presentable(value: Any, show_secrets: bool) -> Any:
+    """Inputs as a person reads them: secrets (wire markers) as a placeholder, whole numbers as integers."""
     if isinstance(value, dict):
         if value.get(_SIG_KEY) == _SECRET_SIG:
-            return conceal(value.get("value"), show_secrets) if show_secrets else SECRET
-        return {key: conceal(item, show_secrets) for key, item in value.items()}
+            return presentable(value.get("value"), show_secrets) if show_secrets else SECRET
+        return {key: presentable(item, show_secrets) for key, item in value.items()}
     if isinstance(value, list):
-        return [conceal(item, show_secrets) for item in value]
+        return [presentable(item, show_secrets) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the wire carries every number as a double
     return value
 
 
@@ -100,7 +102,7 @@ def to_json(result: PlanResult, show_secrets: bool = False) -> dict[str, Any]:
                 "name": r.name,
                 "parent": r.parent,
                 "provider": r.provider,
-                "inputs": conceal(r.inputs, show_secrets),
+                "inputs": presentable(r.inputs, show_secrets),
             }
             for r in result.resources
         ],
@@ -152,7 +154,7 @@ def render_text(result: PlanResult, show_secrets: bool = False) -> str:
         place = places[resource.urn]
         by_place[place][resource.type] += 1
         if resource.type == "aws:iam/policy:Policy":
-            size = len(str(conceal(resource.inputs.get("policy", ""), True)))
+            size = len(str(presentable(resource.inputs.get("policy", ""), True)))
             policy_sizes[place].append(f"{resource.inputs.get('name')} ({size:,} chars)")
     total = sum(sum(counts.values()) for counts in by_place.values())
     accounts = [place for place in by_place if not place.startswith("cluster ")]

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from automation.mock_engine import AwsMocks
-from automation.plan import SECRET, conceal
+from automation.plan import SECRET, presentable
 from tests.conftest import of_type
 
 USER = "aws:iam/user:User"
@@ -88,7 +88,7 @@ def test_each_account_gets_a_provider_policies_and_a_role_only_the_user_may_assu
     roles = of_type(run, ROLE)
     assert [r.inputs["maxSessionDuration"] for r in roles] == [14400, 14400]
     user_arn = run.outputs["userArn"].value
-    trust = [json.loads(conceal(r.inputs["assumeRolePolicy"], True))["Statement"] for r in roles]
+    trust = [json.loads(presentable(r.inputs["assumeRolePolicy"], True))["Statement"] for r in roles]
     assert all(statements[0]["Principal"] == {"AWS": user_arn} for statements in trust)
     assert "Condition" not in trust[0][0]
     assert trust[1][0]["Condition"] == {"StringEquals": {"sts:ExternalId": "MY-SECRET"}}
@@ -125,8 +125,8 @@ def test_role_file_outputs_in_both_formats(run_stack):
 def test_secure_external_ids_stay_secret_in_the_trust_policy(run_stack):
     run = run_stack(TWO_ACCOUNTS, secret=("roles",))
     roles = of_type(run, ROLE)
-    assert conceal(roles[1].inputs["assumeRolePolicy"], False) == SECRET
-    assert conceal(roles[0].inputs["assumeRolePolicy"], False) != SECRET
+    assert presentable(roles[1].inputs["assumeRolePolicy"], False) == SECRET
+    assert presentable(roles[0].inputs["assumeRolePolicy"], False) != SECRET
 
 
 def test_a_role_in_the_users_own_account_needs_no_provider(run_stack):
