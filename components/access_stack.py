@@ -11,7 +11,7 @@ import pulumi_aws as aws
 
 from policy_pack.rules.iam_actions import ActionCatalog
 
-from .eks_access import EksReadOnlyAccess
+from .eks_access import EksReadOnlyAccess, find_cluster
 from .eks_identity import cluster_identity
 from .inventory_role import InventoryRole, account_provider
 from .inventory_user import InventoryUser
@@ -29,12 +29,11 @@ class Home:
 
 
 @dataclass(frozen=True)
-class Account:
-    """How the stack deploys into one more account, and the role the adapter assumes there."""
+class Deployer:
+    """How the stack deploys into one account: the default provider at home, an assumed deploy role elsewhere."""
 
-    provider: aws.Provider | None
-    deploy_role_arn: str | None
-    role: InventoryRole
+    provider: aws.Provider | None = None
+    deploy_role_arn: str | None = None
 
 
 def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> dict[str, Any]:
@@ -45,24 +44,52 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
     role_arns = {
         account.id: role_arn(home.partition, account.id, config.roles.name) for account in config.roles.accounts
     }
+    deployers = _deployers(config, home)
+    # Clusters are looked up and their modes chosen first: a mode a cluster does not honour stops the run
+    # before any IAM resource is declared.
+    targets = [
+        find_cluster(cluster, index, account_id, deployers[account_id].provider)
+        for index, cluster in enumerate(config.eks.clusters)
+        for account_id in [cluster.account or home.account_id]
+    ]
     user = InventoryUser(
         "inventory-user",
         user=config.user,
         read_only_documents=documents,
         assume_role_documents=assume_role_documents(list(role_arns.values())),
     )
-    accounts = {
-        account.id: _declare_account(account.id, config, home, documents, user) for account in config.roles.accounts
+    roles = {
+        account.id: InventoryRole(
+            f"role-{account.id}",
+            account=account,
+            roles=config.roles,
+            read_only_documents=documents,
+            trusted_user_arn=user.arn,
+            trusted_user_unique_id=user.unique_id,
+            provider=deployers[account.id].provider,
+        )
+        for account in config.roles.accounts
     }
-    clusters = _declare_clusters(config, home, user, accounts, role_arns)
-    roles = [account.role for account in accounts.values()]
+    inventory_user_arn = user_arn(home.partition, home.account_id, config.user.name, config.user.path)
+    clusters = [
+        EksReadOnlyAccess(
+            f"eks-{target.account_id}-{target.cluster.region}-{target.cluster.name}",
+            target=target,
+            eks=config.eks,
+            identity=cluster_identity(target.account_id, home.account_id, inventory_user_arn, role_arns),
+            aws_provider=deployers[target.account_id].provider,
+            deploy_role_arn=deployers[target.account_id].deploy_role_arn,
+            identity_resource=user.user if target.account_id == home.account_id else roles[target.account_id].role,
+        )
+        for target in targets
+    ]
     outputs: dict[str, Any] = {
         "userName": user.name,
         "userArn": user.arn,
         "policyArns": user.policy_arns,
-        "roleArns": pulumi.Output.all(*(role.arn for role in roles)),
-        "roleArnFile": pulumi.Output.all(*(role.arn for role in roles)).apply(", ".join),
-        "roleArnFileJson": role_arn_file_json(roles, config),
+        "roleArns": pulumi.Output.all(*(role.arn for role in roles.values())),
+        "roleArnFile": pulumi.Output.all(*(role.arn for role in roles.values())).apply(", ".join),
+        "roleArnFileJson": role_arn_file_json(list(roles.values()), config),
         "eksClusters": [cluster.summary for cluster in clusters],
     }
     if user.access_key is not None:
@@ -71,47 +98,15 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
     return outputs
 
 
-def _declare_account(account_id: str, config: StackConfig, home: Home, documents: list, user: InventoryUser) -> Account:
-    account = next(a for a in config.roles.accounts if a.id == account_id)
-    provider, deploy_role = None, None
-    if account_id != home.account_id:
-        deploy_role = role_arn(home.partition, account_id, config.roles.deploy_role_name)
-        provider = account_provider(f"account-{account_id}", account_id, deploy_role)
-    role = InventoryRole(
-        f"role-{account_id}",
-        account=account,
-        roles=config.roles,
-        read_only_documents=documents,
-        trusted_user_arn=user.arn,
-        trusted_user_unique_id=user.unique_id,
-        provider=provider,
-    )
-    return Account(provider=provider, deploy_role_arn=deploy_role, role=role)
-
-
-def _declare_clusters(
-    config: StackConfig, home: Home, user: InventoryUser, accounts: dict[str, Account], role_arns: dict[str, str]
-) -> list[EksReadOnlyAccess]:
-    inventory_user_arn = user_arn(home.partition, home.account_id, config.user.name, config.user.path)
-    declared = []
-    for index, cluster in enumerate(config.eks.clusters):
-        account_id = cluster.account or home.account_id
-        account = accounts.get(account_id) if account_id != home.account_id else None
-        identity = cluster_identity(account_id, home.account_id, inventory_user_arn, role_arns)
-        declared.append(
-            EksReadOnlyAccess(
-                f"eks-{account_id}-{cluster.region}-{cluster.name}",
-                cluster=cluster,
-                index=index,
-                eks=config.eks,
-                account_id=account_id,
-                identity=identity,
-                aws_provider=account.provider if account else None,
-                deploy_role_arn=account.deploy_role_arn if account else None,
-                identity_resource=account.role.role if account else user.user,
-            )
-        )
-    return declared
+def _deployers(config: StackConfig, home: Home) -> dict[str, Deployer]:
+    """Account ID to how the stack deploys there; the home account uses the default provider."""
+    deployers = {home.account_id: Deployer()}
+    for account in config.roles.accounts:
+        if account.id != home.account_id:
+            deploy_role = role_arn(home.partition, account.id, config.roles.deploy_role_name)
+            provider = account_provider(f"account-{account.id}", account.id, deploy_role)
+            deployers[account.id] = Deployer(provider=provider, deploy_role_arn=deploy_role)
+    return deployers
 
 
 def role_file_entries(arns: list[str], external_ids: list[str | None]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -11,6 +12,31 @@ import pulumi_kubernetes as kubernetes
 from .aws_auth_mapping import AwsAuthMapping
 from .eks_identity import ClusterIdentity, kubeconfig, resolve_mode
 from .stack_config import EksCluster, EksConfig
+
+
+@dataclass(frozen=True)
+class ClusterTarget:
+    """A cluster as found in AWS, and the mapping mode chosen for it."""
+
+    cluster: EksCluster
+    account_id: str
+    endpoint: str
+    certificate_authority: str
+    mode: str
+
+
+def find_cluster(cluster: EksCluster, index: int, account_id: str, provider: aws.Provider | None) -> ClusterTarget:
+    """Look the cluster up and choose its mode; a mode it does not honour is a ConfigError, before any resource."""
+    found = aws.eks.get_cluster(name=cluster.name, region=cluster.region, opts=pulumi.InvokeOptions(provider=provider))
+    authentication = found.access_configs[0].authentication_mode if found.access_configs else None
+    return ClusterTarget(
+        cluster=cluster,
+        account_id=account_id,
+        endpoint=found.endpoint,
+        certificate_authority=found.certificate_authorities[0].data,
+        mode=resolve_mode(cluster, authentication, index),
+    )
+
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 
@@ -22,10 +48,8 @@ class EksReadOnlyAccess(pulumi.ComponentResource):
         self,
         name: str,
         *,
-        cluster: EksCluster,
-        index: int,
+        target: ClusterTarget,
         eks: EksConfig,
-        account_id: str,
         identity: ClusterIdentity,
         aws_provider: aws.Provider | None,
         deploy_role_arn: str | None,
@@ -33,15 +57,10 @@ class EksReadOnlyAccess(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("axonius-aws-access:eks_access:EksReadOnlyAccess", name, None, opts)
-        found = aws.eks.get_cluster(
-            name=cluster.name, region=cluster.region, opts=pulumi.InvokeOptions(parent=self, provider=aws_provider)
-        )
-        authentication = found.access_configs[0].authentication_mode if found.access_configs else None
-        self.mode = resolve_mode(cluster, authentication, index)
-        certificate_authority = found.certificate_authorities[0].data
+        cluster = target.cluster
         k8s = kubernetes.Provider(
             f"{name}-k8s",
-            kubeconfig=json.dumps(kubeconfig(cluster, found.endpoint, certificate_authority, deploy_role_arn)),
+            kubeconfig=json.dumps(kubeconfig(cluster, target.endpoint, target.certificate_authority, deploy_role_arn)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         on_cluster = pulumi.ResourceOptions(parent=self, provider=k8s)
@@ -65,7 +84,7 @@ class EksReadOnlyAccess(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[role])),
         )
         mapped = pulumi.ResourceOptions(parent=self, provider=aws_provider, depends_on=[identity_resource])
-        if self.mode == "accessEntry":
+        if target.mode == "accessEntry":
             aws.eks.AccessEntry(
                 f"{name}-access-entry",
                 cluster_name=cluster.name,
@@ -85,16 +104,16 @@ class EksReadOnlyAccess(pulumi.ComponentResource):
                 groups=[eks.group],
                 cluster_name=cluster.name,
                 region=cluster.region,
-                endpoint=found.endpoint,
-                certificate_authority=certificate_authority,
+                endpoint=target.endpoint,
+                certificate_authority=target.certificate_authority,
                 role_arn=deploy_role_arn,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[identity_resource]),
             )
         self.summary = {
             "name": cluster.name,
             "region": cluster.region,
-            "account": account_id,
-            "mode": self.mode,
+            "account": target.account_id,
+            "mode": target.mode,
             "identity": identity.arn,
         }
         self.register_outputs(self.summary)

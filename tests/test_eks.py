@@ -181,3 +181,22 @@ def test_the_policy_pack_passes_both_modes_in_both_kinds_of_account(run_stack):
     )
     assert len(of_type(run, ACCESS_ENTRY)) == 2 and len(of_type(run, AWS_AUTH)) == 2
     assert evaluate_stack(PROJECT_DIR / "policy_pack", "test", run.resources) == []
+
+
+class RecordingMocks(AwsMocks):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.created: list[str] = []
+
+    def new_resource(self, args):
+        self.created.append(args.typ)
+        return super().new_resource(args)
+
+
+def test_a_mode_error_stops_the_run_before_any_iam_resource_is_declared(run_stack):
+    mocks = RecordingMocks(cluster_authentication_modes={"c1": "API"})
+    with pytest.raises(pulumi.RunError):
+        run_stack(
+            eks_stack({"name": "c1", "region": "us-east-1", "account": "222222222222", "mode": "awsAuth"}), mocks=mocks
+        )
+    assert mocks.created == ["pulumi:providers:aws"]  # only the provider the lookup needs
