@@ -18,6 +18,7 @@ from typing import Any
 import pulumi
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks, settings
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -164,7 +165,9 @@ class RecordingMonitor(mocks.MockMonitor):
         super().__init__(mock)
         self.declared: list[DeclaredResource] = []
 
-    def RegisterResource(self, request):  # noqa: N802 (the engine's RPC name)
+    def RegisterResource(  # noqa: N802 (the engine's RPC name)
+        self, request: resource_pb2.RegisterResourceRequest
+    ) -> resource_pb2.RegisterResourceResponse:
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             inputs = pulumi.runtime.rpc.deserialize_properties(request.object, keep_unknowns=True)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import pulumi.runtime
 
-from policy_pack.rules.iam_actions import ActionCatalog, is_pattern
+from policy_pack.rules.iam_actions import Action, ActionCatalog, is_pattern
 
 from .permission_sets import PERMISSION_SETS
 
@@ -249,7 +249,7 @@ def _parse_permissions(reader: _Reader, value: Any, catalog: ActionCatalog) -> P
     )
 
 
-def _known_action(reader: _Reader, path: str, action: Any, catalog: ActionCatalog):
+def _known_action(reader: _Reader, path: str, action: Any, catalog: ActionCatalog) -> Action | None:
     if not isinstance(action, str) or is_pattern(action):
         reader.problem(path, action, "one IAM action spelled out as service:Action (no wildcards)")
         return None
