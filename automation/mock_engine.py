@@ -18,8 +18,8 @@ from typing import Any
 import pulumi
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks, settings
-from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.config import set_all_config
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
