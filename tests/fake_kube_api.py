@@ -50,6 +50,13 @@ class FakeKubeApi:
                 "data": dict(data),
             }
 
+    def commit(self, config_map: dict[str, Any]) -> None:
+        """A client's accepted write (the caller holds the lock): a new resourceVersion."""
+        self.version += 1
+        self.writes += 1
+        config_map["metadata"]["resourceVersion"] = str(self.version)
+        self.config_map = config_map
+
     @property
     def data(self) -> dict[str, str] | None:
         return None if self.config_map is None else self.config_map.get("data") or {}
@@ -108,6 +115,8 @@ class FakeKubeApi:
             def do_PUT(self) -> None:
                 if not self.authorized():
                     return
+                if self.path != ITEM:
+                    return self.status(404, "NotFound")
                 body = self.body()
                 with api.lock:
                     if api.config_map is None:
@@ -115,10 +124,7 @@ class FakeKubeApi:
                     if body["metadata"].get("resourceVersion") != api.config_map["metadata"]["resourceVersion"]:
                         api.conflicts += 1
                         return self.status(409, "Conflict")
-                    api.version += 1
-                    api.writes += 1
-                    body["metadata"]["resourceVersion"] = str(api.version)
-                    api.config_map = body
+                    api.commit(body)
                 self.reply(200, body)
 
             def do_POST(self) -> None:
@@ -131,10 +137,7 @@ class FakeKubeApi:
                     if api.config_map is not None:
                         api.conflicts += 1
                         return self.status(409, "AlreadyExists")
-                    api.version += 1
-                    api.writes += 1
-                    body["metadata"]["resourceVersion"] = str(api.version)
-                    api.config_map = body
+                    api.commit(body)
                 self.reply(201, body)
 
         return Handler
