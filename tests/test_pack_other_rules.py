@@ -211,3 +211,11 @@ def test_mapped_groups_are_bound_only_to_read_only_roles_declared_here(pack):
     )
     unmapped = resource(*binding(role_name="view", group="someone-else"), "binding")
     assert stack(pack, entry, unmapped) == []
+
+
+def test_an_unknown_value_elsewhere_does_not_stop_the_rbac_check_during_preview(pack):
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    type_, props = cluster_role([{"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]}])
+    props["metadata"] = {"name": "axonius-view-role", "uid": unknown}
+    (message,) = mandatory(pack, type_, props)
+    assert "has verbs ['delete']" in message

@@ -66,6 +66,11 @@ def prop(props: Mapping[str, Any], key: str) -> Any:
     return plain(props[key]) if key in props else None
 
 
+def props_of(props: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """Only the properties a check reads, so an unknown value elsewhere does not stop it during preview."""
+    return {key: prop(props, key) for key in keys if key in props}
+
+
 def iam_documents(resource_type: str, props: Mapping[str, Any]) -> list[tuple[str, Any]]:
     if resource_type in DOCUMENT_TYPES:
         return [("policy", prop(props, "policy"))]
@@ -111,18 +116,18 @@ def _attachment_check(resource_type: str, props: Mapping[str, Any], config: Mapp
 
 
 def _rbac_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    return check_role(plain(props))
+    return check_role(props_of(props, "rules", "aggregationRule"))
 
 
 def _binding_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    return check_binding(plain(props))
+    return check_binding(props_of(props, "roleRef", "subjects"))
 
 
 def _eks_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
     if resource_type == ACCESS_ENTRY_TYPE:
-        return check_access_entry(plain(props))
+        return check_access_entry(props_of(props, "kubernetesGroups", "userName"))
     if resource_type == ACCESS_POLICY_TYPE:
-        return check_access_policy_association(plain(props))
+        return check_access_policy_association(props_of(props, "policyArn"))
     if resource_type in CONFIG_MAP_TYPES:
         metadata = {"metadata": prop(props, "metadata")}
         return check_aws_auth_data(prop(props, "data")) if is_aws_auth(metadata) else []
@@ -205,16 +210,16 @@ def _groups_bound_read_only(args: StackValidationArgs, report_violation: ReportV
     roles: dict[tuple[str, str], list[bool]] = {}
     for resource in args.resources:
         if resource.resource_type in ROLE_TYPES:
-            props = plain(resource.props)
+            props = props_of(resource.props, "metadata", "rules", "aggregationRule")
             key = (
                 resource.resource_type.rsplit(":", 1)[-1].removesuffix("Patch"),
-                props.get("metadata", {}).get("name"),
+                (props.get("metadata") or {}).get("name"),
             )
             roles.setdefault(key, []).append(not check_role(props))
     for resource in args.resources:
         if resource.resource_type not in BINDING_TYPES:
             continue
-        props = plain(resource.props)
+        props = props_of(resource.props, "roleRef", "subjects")
         bound = {s.get("name") for s in props.get("subjects") or [] if s.get("kind") == "Group"} & groups
         if not bound:
             continue
