@@ -269,6 +269,8 @@ def _parse_roles(reader: _Reader, value: Any, external_ids_secret: bool) -> Role
         reader.problem("roles.maxSessionDuration", duration, f"a whole number of seconds from {low} to {high}")
         duration = default.max_session_duration
 
+    seen_ids: set[str] = set()
+
     def account(path: str, item: Any) -> RoleAccount | None:
         if not isinstance(item, Mapping):
             reader.problem(path, item, "a mapping with id and optional externalId")
@@ -280,14 +282,14 @@ def _parse_roles(reader: _Reader, value: Any, external_ids_secret: bool) -> Role
             shown = "[secret]" if external_ids_secret else external_id
             reader.problem(f"{path}.externalId", shown, "2 to 1224 characters of letters, digits and _+=,.@:/-")
             return None
+        if account_id in seen_ids:
+            reader.problem(f"{path}.id", account_id, "each account once (it is listed twice)")
+            return None
+        if account_id:
+            seen_ids.add(account_id)
         return RoleAccount(account_id, external_id) if account_id else None
 
     accounts = reader.items("roles.accounts", raw.get("accounts"), account)
-    seen: dict[str, int] = {}
-    for index, entry in enumerate(accounts):
-        if entry.id in seen:
-            reader.problem(f"roles.accounts[{index}].id", entry.id, "each account once")
-        seen[entry.id] = index
     return RolesConfig(
         name=reader.text("roles", raw, "name", default.name, IAM_NAME, IAM_NAME_TEXT),
         max_session_duration=duration,
@@ -312,6 +314,8 @@ def _parse_eks(reader: _Reader, value: Any) -> EksConfig:
         return name
 
     rules = reader.items("eks.rules", raw.get("rules"), lambda path, item: _parse_rule(reader, path, item))
+    if "rules" in raw and raw["rules"] == []:
+        reader.problem("eks.rules", [], "at least one rule (the ClusterRole would grant nothing)")
     return EksConfig(
         cluster_role=reader.text("eks", raw, "clusterRole", default.cluster_role, K8S_NAME, k8s_name_text),
         cluster_role_binding=reader.text(

@@ -73,8 +73,13 @@ def test_full_config_parses(catalog):
         ({"roles": {"accounts": [{"id": 222222222222}]}}, "roles.accounts[0].id: 222222222222"),
         (
             {"roles": {"accounts": [{"id": "222222222222"}, {"id": "222222222222"}]}},
-            "roles.accounts[1]: {'id': '222222222222'} is not accepted; expected each value once",
+            "roles.accounts[1].id: '222222222222' is not accepted; expected each account once",
         ),
+        (
+            {"roles": {"accounts": [{"id": "1"}, {"id": "222222222222"}, {"id": "222222222222", "externalId": "ab"}]}},
+            "roles.accounts[2].id: '222222222222' is not accepted; expected each account once",
+        ),
+        ({"eks": {"rules": []}}, "eks.rules: [] is not accepted; expected at least one rule"),
         ({"roles": {"accounts": [{"id": "222222222222", "externalId": "x"}]}}, "roles.accounts[0].externalId: 'x'"),
         (
             {"roles": {"accounts": [{"id": "222222222222", "externalId": "a" * 1225}]}},
