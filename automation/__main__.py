@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from .mock_engine import DEFAULT_HOME_ACCOUNT
 from .operations import OPERATIONS, PulumiCliMissingError, render_result, run_operation
 from .plan import PlanError, plan, render_text, to_json
 
@@ -26,7 +27,7 @@ def parser() -> argparse.ArgumentParser:
     plan_command.add_argument("--role-file", type=Path, help="write the adapter's JSON role file here")
     plan_command.add_argument("--show-secrets", action="store_true", help="print secret values")
     plan_command.add_argument(
-        "--home-account", default="111111111111", help="account ID the mocked credentials belong to"
+        "--home-account", default=DEFAULT_HOME_ACCOUNT, help="account ID the mocked credentials belong to"
     )
     for operation in OPERATIONS:
         command = commands.add_parser(operation, help=f"pulumi {operation} through the Automation API (needs the CLI)")

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
-from .pack_client import Violation
+from .pack_client import Violation, mandatory
 from .plan import PROJECT_DIR, SECRET
 
 OPERATIONS = ("preview", "up", "destroy", "refresh")
@@ -47,7 +47,7 @@ class OperationResult:
 
     @property
     def mandatory_violations(self) -> tuple[Violation, ...]:
-        return tuple(v for v in self.violations if v.level == "mandatory")
+        return mandatory(self.violations)
 
     @property
     def exit_code(self) -> int:

@@ -37,6 +37,11 @@ class Violation:
         return asdict(self)
 
 
+def mandatory(violations: Iterable[Violation]) -> tuple[Violation, ...]:
+    """The findings that block a deployment."""
+    return tuple(v for v in violations if v.level == "mandatory")
+
+
 class PolicyPackError(RuntimeError):
     pass
 

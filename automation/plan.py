@@ -18,7 +18,7 @@ from .mock_engine import (
     provider_allowed_accounts,
     run_program,
 )
-from .pack_client import Violation, evaluate_stack
+from .pack_client import Violation, evaluate_stack, mandatory
 from .stack_file import StackFileError, read_stack_settings, stack_file
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ class PlanResult:
 
     @property
     def mandatory_violations(self) -> tuple[Violation, ...]:
-        return tuple(v for v in self.violations if v.level == "mandatory")
+        return mandatory(self.violations)
 
     @property
     def exit_code(self) -> int:
