@@ -14,7 +14,6 @@ moto's known gaps, covered by the policy pack's tests instead (tests/test_pack_o
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,19 +23,13 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
 from tests.conftest import PROJECT_DIR
+from tests.e2e.moto_server import moto_server
 
 REGION = "us-east-1"
 HOME = "111111111111"
 ROLE_NAME = "Axonius-Readonly-Role"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +46,8 @@ def declared() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    with moto_server() as url:
+        yield url
 
 
 def client(service: str, url: str, credentials: dict[str, str]):
