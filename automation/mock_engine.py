@@ -75,12 +75,14 @@ class AwsMocks(pulumi.runtime.Mocks):
         partition: str = "aws",
         salt: str = "",
         cluster_authentication_modes: Mapping[str, str] | None = None,
+        missing_clusters: frozenset[str] = frozenset(),
     ) -> None:
         self.home_account = home_account
         self.partition = partition
         self.salt = salt
         # EKS authentication mode by cluster name; clusters made today default to both.
         self.cluster_authentication_modes = dict(cluster_authentication_modes or {})
+        self.missing_clusters = missing_clusters
         self._provider_accounts: dict[str, str] = {}
 
     def account_of(self, provider_reference: str) -> str:
@@ -115,8 +117,10 @@ class AwsMocks(pulumi.runtime.Mocks):
             return key_id, {**inputs, "secret": secret, "status": "Active"}
         return _stable_id(f"{args.name}-", account, args.typ, self.salt, length=8), inputs
 
-    def eks_cluster(self, name: str, region: str, provider_reference: str) -> dict:
+    def eks_cluster(self, name: str, region: str, provider_reference: str) -> dict | tuple[dict, list]:
         account = self.account_of(provider_reference) if provider_reference else self.home_account
+        if name in self.missing_clusters:
+            return {}, [("name", f"reading EKS Cluster ({name}): couldn't find resource")]  # as the provider fails
         endpoint_id = _stable_id("", account, region, name, length=32).lower()
         return {
             "id": name,
@@ -135,7 +139,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             "status": "ACTIVE",
         }
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict | tuple[dict, list]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             account = self.home_account
             return {

@@ -11,7 +11,7 @@ import pulumi_kubernetes as kubernetes
 
 from .aws_auth_mapping import AwsAuthMapping
 from .eks_identity import ClusterIdentity, kubeconfig, resolve_mode
-from .stack_config import EksCluster, EksConfig
+from .stack_config import ConfigError, EksCluster, EksConfig
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,17 @@ class ClusterTarget:
 
 def find_cluster(cluster: EksCluster, index: int, account_id: str, provider: aws.Provider | None) -> ClusterTarget:
     """Look the cluster up and choose its mode; a mode it does not honour is a ConfigError, before any resource."""
-    found = aws.eks.get_cluster(name=cluster.name, region=cluster.region, opts=pulumi.InvokeOptions(provider=provider))
+    try:
+        found = aws.eks.get_cluster(
+            name=cluster.name, region=cluster.region, opts=pulumi.InvokeOptions(provider=provider)
+        )
+    except Exception as error:  # noqa: BLE001 the provider's lookup error, whatever its type
+        raise ConfigError(
+            [
+                f"eks.clusters[{index}]: cluster {cluster.name!r} could not be read in {cluster.region} of account "
+                f"{account_id} ({error}); expected an existing cluster the deploying identity may describe"
+            ]
+        ) from None
     authentication = found.access_configs[0].authentication_mode if found.access_configs else None
     return ClusterTarget(
         cluster=cluster,

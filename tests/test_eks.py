@@ -200,3 +200,14 @@ def test_a_mode_error_stops_the_run_before_any_iam_resource_is_declared(run_stac
             eks_stack({"name": "c1", "region": "us-east-1", "account": "222222222222", "mode": "awsAuth"}), mocks=mocks
         )
     assert mocks.created == ["pulumi:providers:aws"]  # only the provider the lookup needs
+
+
+def test_a_cluster_that_cannot_be_read_is_a_config_error_naming_it(run_stack):
+    mocks = RecordingMocks(missing_clusters=frozenset({"gone"}))
+    with pytest.raises(
+        pulumi.RunError,
+        match=r"eks.clusters\[0\]: cluster 'gone' could not be read in us-east-1 of "
+        r"account 111111111111 \(.*couldn't find resource",
+    ):
+        run_stack(eks_stack({"name": "gone", "region": "us-east-1"}), mocks=mocks)
+    assert not [t for t in mocks.created if t.startswith("aws:iam/")]
