@@ -29,7 +29,7 @@ class FakeKubeApi:
         if data is not None:
             self.store(data)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def endpoint(self) -> str:

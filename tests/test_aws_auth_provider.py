@@ -8,11 +8,13 @@ import sys
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
 from kubernetes.client.rest import ApiException
 
 from components.aws_auth_mapping import AwsAuthMappingProvider
 from tests.conftest import PROJECT_DIR
 from tests.fake_kube_api import FakeKubeApi
+from tests.test_aws_auth_merge import config_maps, foreign, parsed
 
 OUR_USER = "arn:aws:iam::111111111111:user/Axonius-Readonly"
 NODES = (
@@ -199,3 +201,15 @@ def test_the_provider_pickles_and_loads_in_a_fresh_interpreter_as_the_dynamic_ho
     )
     assert loaded.stdout.split() == ["AwsAuthMappingProvider", "eks_bearer_token"]
     assert base64.b64decode(encoded)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(config_maps())
+def test_foreign_content_survives_create_update_and_delete_on_any_config_map(data):
+    with FakeKubeApi(data) as api:
+        p = provider()
+        created = p.create(props(api))
+        p.update(created.id, props(api), props(api, groups=["axonius-readonly", "inventory"]))
+        assert foreign(api.data) == foreign(data)
+        p.delete(created.id, props(api))
+        assert parsed(api.data) == parsed(data)
