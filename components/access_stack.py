@@ -16,7 +16,13 @@ from .eks_identity import cluster_identity
 from .inventory_role import InventoryRole, account_provider
 from .inventory_user import InventoryUser
 from .permission_sets import select_actions
-from .policy_documents import assume_role_documents, read_only_documents, role_arn, user_arn
+from .policy_documents import (
+    assume_role_documents,
+    check_attachment_count,
+    read_only_documents,
+    role_arn,
+    user_arn,
+)
 from .stack_config import StackConfig
 
 
@@ -44,6 +50,10 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
     role_arns = {
         account.id: role_arn(home.partition, account.id, config.roles.name) for account in config.roles.accounts
     }
+    assume_documents = assume_role_documents(list(role_arns.values()))
+    # Checked before anything is declared: the roles attach the read-only documents, the user both kinds.
+    check_attachment_count(f"user {config.user.name}", len(documents) + len(assume_documents))
+    check_attachment_count(f"role {config.roles.name}", len(documents))
     deployers = _deployers(config, home)
     # Clusters are looked up and their modes chosen first: a mode a cluster does not honour stops the run
     # before any IAM resource is declared.
@@ -56,7 +66,7 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
         "inventory-user",
         user=config.user,
         read_only_documents=documents,
-        assume_role_documents=assume_role_documents(list(role_arns.values())),
+        assume_role_documents=assume_documents,
     )
     roles = {
         account.id: InventoryRole(

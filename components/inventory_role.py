@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from .inventory_user import TAGS
 from .managed_policies import attach_policies
-from .policy_documents import Document, check_attachment_count, trust_document
+from .policy_documents import Document, trust_document
 from .stack_config import RoleAccount, RolesConfig
 
 
@@ -43,7 +43,6 @@ class InventoryRole(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("axonius-aws-access:inventory_role:InventoryRole", name, None, opts)
-        check_attachment_count(f"role {roles.name} in {account.id}", len(read_only_documents))
         child = pulumi.ResourceOptions(parent=self, provider=provider)
         external_id: pulumi.Input[str | None] = account.external_id
         if account.external_id is not None and roles.external_ids_secret:

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .managed_policies import attach_policies
-from .policy_documents import Document, check_attachment_count
+from .policy_documents import Document
 from .stack_config import UserConfig
 
 TAGS = {"managed-by": "axonius-aws-access"}
@@ -27,7 +27,6 @@ class InventoryUser(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("axonius-aws-access:inventory_user:InventoryUser", name, None, opts)
-        check_attachment_count(f"user {user.name}", len(read_only_documents) + len(assume_role_documents))
         child = pulumi.ResourceOptions(parent=self)
         self.user = aws.iam.User(name, name=user.name, path=user.path, tags=TAGS, opts=child)
         target = {"user": self.user.name}
