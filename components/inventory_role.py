@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 import pulumi
@@ -10,7 +9,7 @@ import pulumi_aws as aws
 
 from .inventory_user import TAGS
 from .managed_policies import attach_policies
-from .policy_documents import Document, trust_document
+from .policy_documents import Document, compact_json, trust_document
 from .stack_config import RoleAccount, RolesConfig
 
 
@@ -48,7 +47,7 @@ class InventoryRole(pulumi.ComponentResource):
         if account.external_id is not None and roles.external_ids_secret:
             external_id = pulumi.Output.secret(account.external_id)
         trust = pulumi.Output.all(trusted_user_arn, trusted_user_unique_id, external_id).apply(
-            lambda values: json.dumps(trust_document(*values), separators=(",", ":"))
+            lambda values: compact_json(trust_document(*values))
         )
         self.role = aws.iam.Role(
             name,
