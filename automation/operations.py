@@ -17,7 +17,7 @@ import yaml
 from pulumi import automation as auto
 
 from .pack_client import Violation, mandatory
-from .plan import PROJECT_DIR, SECRET
+from .plan import PROJECT_DIR, output_value
 
 OPERATIONS = ("preview", "up", "destroy", "refresh")
 STATE_DIR = ".pulumi-state"
@@ -168,10 +168,7 @@ def run_operation(
         elif operation == "up":
             result = target.up(diff=True, **policies, **common)
             summary = result.summary.resource_changes or {}
-            outputs = {
-                name: SECRET if value.secret and not show_secrets else value.value
-                for name, value in result.outputs.items()
-            }
+            outputs = {name: output_value(value, show_secrets) for name, value in result.outputs.items()}
         elif operation == "destroy":
             summary, outputs = target.destroy(**common).summary.resource_changes or {}, {}
         else:

@@ -6,7 +6,7 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 
@@ -88,7 +88,14 @@ def presentable(value: Any, show_secrets: bool) -> Any:
     return value
 
 
-def output_value(output: StackOutput, show_secrets: bool) -> Any:
+class SecretAware(Protocol):
+    """A stack output as the mock engine or the Automation API reports it."""
+
+    value: Any
+    secret: bool
+
+
+def output_value(output: SecretAware, show_secrets: bool) -> Any:
     return SECRET if output.secret and not show_secrets else output.value
 
 
