@@ -93,13 +93,14 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
         )
         for target in targets
     ]
+    role_arn_outputs = pulumi.Output.all(*(role.arn for role in roles.values()))
     outputs: dict[str, Any] = {
         "userName": user.name,
         "userArn": user.arn,
         "policyArns": user.policy_arns,
-        "roleArns": pulumi.Output.all(*(role.arn for role in roles.values())),
-        "roleArnFile": pulumi.Output.all(*(role.arn for role in roles.values())).apply(", ".join),
-        "roleArnFileJson": role_arn_file_json(list(roles.values()), config),
+        "roleArns": role_arn_outputs,
+        "roleArnFile": role_arn_outputs.apply(", ".join),
+        "roleArnFileJson": role_arn_file_json(role_arn_outputs, config),
         "eksClusters": [cluster.summary for cluster in clusters],
     }
     if user.access_key is not None:
@@ -128,9 +129,7 @@ def role_file_entries(arns: list[str], external_ids: list[str | None]) -> str:
     return json.dumps(entries)
 
 
-def role_arn_file_json(roles: list[InventoryRole], config: StackConfig) -> pulumi.Output[str]:
+def role_arn_file_json(role_arns: pulumi.Output[list[str]], config: StackConfig) -> pulumi.Output[str]:
     external_ids = [account.external_id for account in config.roles.accounts]
-    content = pulumi.Output.all(*(role.arn for role in roles)).apply(
-        lambda arns: role_file_entries(list(arns), external_ids)
-    )
+    content = role_arns.apply(lambda arns: role_file_entries(list(arns), external_ids))
     return pulumi.Output.secret(content) if any(external_ids) else content
