@@ -2,17 +2,21 @@
 
 Create and update read the ConfigMap, merge our entry, and replace it with the resourceVersion they
 read, retrying when someone else wrote in between (409). Delete removes only our entry. Read reports
-drift: our entry changed, or gone.
+drift: our entry changed, or gone. An API server that cannot be reached fails the step with a
+message naming the cluster and endpoint, after bounded timeouts, never a hang.
 """
 
 from __future__ import annotations
 
 import base64
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import pulumi
+import urllib3
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
@@ -24,11 +28,20 @@ NAME = "aws-auth"
 ATTEMPTS = 8
 # Changing any of these moves our entry to another identity or cluster: a new resource.
 REPLACE_ON = ("clusterName", "region", "mapKind", "arn")
+# Seconds to connect and to read, per request: an unreachable API server fails the step instead of hanging it.
+REQUEST_TIMEOUT = (10, 30)
 
 Change = Callable[[dict[str, str]], dict[str, str]]
+# Makes the bearer token for one resource's props. The provider carries it into its pickle, so whatever
+# the program passes is what the engine's dynamic-provider host runs.
+TokenSource = Callable[[Mapping[str, Any]], str]
 
 
 class AwsAuthConflictError(RuntimeError):
+    pass
+
+
+class KubernetesUnreachableError(RuntimeError):
     pass
 
 
@@ -36,7 +49,7 @@ def apply_change(api: client.CoreV1Api, change: Change, *, create_missing: bool)
     """Apply `change` to aws-auth's data with optimistic concurrency; the data written, or None if absent."""
     for _ in range(ATTEMPTS):
         try:
-            config_map = api.read_namespaced_config_map(NAME, NAMESPACE)
+            config_map = api.read_namespaced_config_map(NAME, NAMESPACE, _request_timeout=REQUEST_TIMEOUT)
         except ApiException as error:
             if error.status != 404:
                 raise
@@ -45,7 +58,7 @@ def apply_change(api: client.CoreV1Api, change: Change, *, create_missing: bool)
             data = change({})
             body = client.V1ConfigMap(metadata=client.V1ObjectMeta(name=NAME, namespace=NAMESPACE), data=data)
             try:
-                api.create_namespaced_config_map(NAMESPACE, body)
+                api.create_namespaced_config_map(NAMESPACE, body, _request_timeout=REQUEST_TIMEOUT)
                 return data
             except ApiException as create_error:
                 if create_error.status == 409:
@@ -57,7 +70,7 @@ def apply_change(api: client.CoreV1Api, change: Change, *, create_missing: bool)
             return data
         config_map.data = data  # metadata, including the resourceVersion we read, goes back unchanged
         try:
-            api.replace_namespaced_config_map(NAME, NAMESPACE, config_map)
+            api.replace_namespaced_config_map(NAME, NAMESPACE, config_map, _request_timeout=REQUEST_TIMEOUT)
             return data
         except ApiException as error:
             if error.status != 409:
@@ -71,31 +84,43 @@ def eks_bearer_token(props: Mapping[str, Any]) -> str:
     return eks_token(props["clusterName"], props["region"], props.get("roleArn") or None)
 
 
-def kubernetes_api(props: Mapping[str, Any], token: str) -> client.CoreV1Api:
+@contextmanager
+def kubernetes_api(props: Mapping[str, Any], token: str) -> Iterator[client.CoreV1Api]:
+    """A client for the cluster's API server; the CA file it reads exists only while the client is open."""
     configuration = client.Configuration()
     configuration.host = props["endpoint"]
     configuration.api_key = {"BearerToken": token}
     configuration.api_key_prefix = {"BearerToken": "Bearer"}
-    if props.get("certificateAuthority"):
-        with tempfile.NamedTemporaryFile("wb", suffix=".crt", delete=False) as ca_file:
-            ca_file.write(base64.b64decode(props["certificateAuthority"]))
-        configuration.ssl_ca_cert = ca_file.name
-    return client.CoreV1Api(client.ApiClient(configuration))
+    with tempfile.TemporaryDirectory(prefix="aws-auth-") as folder:
+        if props.get("certificateAuthority"):
+            ca_file = Path(folder, "ca.crt")
+            ca_file.write_bytes(base64.b64decode(props["certificateAuthority"]))
+            configuration.ssl_ca_cert = str(ca_file)  # urllib3 reads it at each new connection
+        with client.ApiClient(configuration) as api_client:
+            try:
+                yield client.CoreV1Api(api_client)
+            except urllib3.exceptions.HTTPError as error:
+                reason = getattr(error, "reason", None) or error
+                raise KubernetesUnreachableError(
+                    f"cannot reach the Kubernetes API server of cluster {props['clusterName']} ({props['region']}) "
+                    f"at {props['endpoint']}: {reason}"
+                ) from error
 
 
 class AwsAuthMappingProvider(ResourceProvider):
-    def __init__(self, token_source: Callable[[Mapping[str, Any]], str] = eks_bearer_token) -> None:
+    def __init__(self, token_source: TokenSource = eks_bearer_token) -> None:
         super().__init__()
         self.token_source = token_source
 
-    def _api(self, props: Mapping[str, Any]) -> client.CoreV1Api:
+    def _api(self, props: Mapping[str, Any]) -> AbstractContextManager[client.CoreV1Api]:
         return kubernetes_api(props, self.token_source(props))
 
     def _add(self, props: Mapping[str, Any]) -> None:
         def change(data: dict[str, str]) -> dict[str, str]:
             return add_mapping(data, props["mapKind"], props["arn"], props["username"], props["groups"])
 
-        apply_change(self._api(props), change, create_missing=True)
+        with self._api(props) as api:
+            apply_change(api, change, create_missing=True)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         self._add(props)
@@ -114,11 +139,13 @@ class AwsAuthMappingProvider(ResourceProvider):
         def change(data: dict[str, str]) -> dict[str, str]:
             return remove_mapping(data, props["mapKind"], props["arn"])
 
-        apply_change(self._api(props), change, create_missing=False)
+        with self._api(props) as api:
+            apply_change(api, change, create_missing=False)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
-            config_map = self._api(props).read_namespaced_config_map(NAME, NAMESPACE)
+            with self._api(props) as api:
+                config_map = api.read_namespaced_config_map(NAME, NAMESPACE, _request_timeout=REQUEST_TIMEOUT)
         except ApiException as error:
             if error.status == 404:
                 return ReadResult(id_=None, outs={})

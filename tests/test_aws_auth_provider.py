@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import subprocess
 import sys
+from contextlib import contextmanager
 
 import pytest
 import yaml
@@ -124,22 +125,23 @@ def test_create_makes_the_config_map_when_absent_and_merges_when_it_appears_mean
         assert original_post is None
         p = provider()
         # The first read finds nothing; someone creates aws-auth before our POST lands.
-        real_read = p._api
+        real_api = p._api
 
+        @contextmanager
         def racing_api(props_):
-            core = real_read(props_)
-            original = core.read_namespaced_config_map
+            with real_api(props_) as core:
+                original = core.read_namespaced_config_map
 
-            def read(*args, **kwargs):
-                try:
-                    return original(*args, **kwargs)
-                except ApiException:
-                    if api.config_map is None:
-                        appear(api)
-                    raise
+                def read(*args, **kwargs):
+                    try:
+                        return original(*args, **kwargs)
+                    except ApiException:
+                        if api.config_map is None:
+                            appear(api)
+                        raise
 
-            core.read_namespaced_config_map = read
-            return core
+                core.read_namespaced_config_map = read
+                yield core
 
         p._api = racing_api
         p.create(props(api))
