@@ -9,10 +9,11 @@ STACK ?= dev
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt policy_pack/requirements.txt
+$(STAMP): requirements.txt requirements-dev.txt policy_pack/requirements.txt tests/node/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	npm ci --prefix tests/node --no-audit --no-fund --loglevel=error  # test-only tools (Node.js 20+)
 	touch $(STAMP)
 
 plan: setup
