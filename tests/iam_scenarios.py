@@ -40,6 +40,8 @@ REGION = "us-east-1"
 
 Document = dict[str, Any]
 Expected = Literal["Allowed", "Denied"]
+# Groups scenarios into tests: a control changes one thing the stack declares and must flip a denial.
+Kind = Literal["assume-allowed", "assume-denied", "session-allowed", "session-denied", "control"]
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class Request:
 @dataclass(frozen=True)
 class Scenario:
     stack: str
-    kind: str  # groups scenarios into tests
+    kind: Kind
     description: str
     expected: Expected
     requests: tuple[Request, ...]
@@ -186,9 +188,13 @@ def stack_models(stacks: Iterable[str] = STACKS) -> list[StackModel]:
 # ---- scenarios -----------------------------------------------------------------------------------------
 
 
-def grants(document: Document, action: str) -> bool:
+def statements_of(document: Document) -> list[dict[str, Any]]:
     statements = document["Statement"]
-    for statement in statements if isinstance(statements, list) else [statements]:
+    return statements if isinstance(statements, list) else [statements]
+
+
+def grants(document: Document, action: str) -> bool:
+    for statement in statements_of(document):
         actions = statement.get("Action", [])
         if statement.get("Effect") == "Allow" and action in ([actions] if isinstance(actions, str) else actions):
             return True
@@ -196,15 +202,14 @@ def grants(document: Document, action: str) -> bool:
 
 
 def without_conditions(document: Document) -> Document:
-    statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
-    return {**document, "Statement": [{k: v for k, v in s.items() if k != "Condition"} for s in statements]}
+    statements = [{key: value for key, value in s.items() if key != "Condition"} for s in statements_of(document)]
+    return {**document, "Statement": statements}
 
 
 def trusting(document: Document, account_principal: str) -> Document:
     """The trust document with every statement's principal replaced by `arn:aws:iam::<account_principal>`."""
-    statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
     principal = {"AWS": f"arn:aws:iam::{account_principal}"}
-    return {**document, "Statement": [{**statement, "Principal": principal} for statement in statements]}
+    return {**document, "Statement": [{**statement, "Principal": principal} for statement in statements_of(document)]}
 
 
 def grant_assume_role(resource: str) -> Document:
@@ -259,7 +264,7 @@ def assume_role_scenarios(model: StackModel) -> list[Scenario]:
         base = Request(principal, "sts:AssumeRole", role.arn, role.account, model.user_documents, role.trust, context)
         return replace(base, **changes)
 
-    def add(kind: str, description: str, expected: Expected, *requests: Request) -> None:
+    def add(kind: Kind, description: str, expected: Expected, *requests: Request) -> None:
         scenarios.append(Scenario(model.stack, kind, description, expected, requests))
 
     for role in model.roles:
