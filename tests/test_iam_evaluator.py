@@ -20,13 +20,14 @@ Where the evaluator, moto and AWS's documentation disagree (checked here on thes
   documents (a condition on an absent key does not match). moto denies a wrong one but lets a missing one
   through within one account, and does not evaluate cross-account trust at all (tests/e2e cannot show this).
 - Both sides: for a cross-account `sts:AssumeRole` the evaluator needs the identity policy and the trust
-  policy to allow, as AWS documents. Given no trust policy at all, it decides on the identity policy alone
-  (an `Allow *` assumes any role), where AWS requires the role's trust to allow; every assume-role scenario
-  here passes the role's trust, and the `sts:AssumeRole` in the write sample only checks the identity side.
+  policy to allow, as AWS documents, and denies when given no trust policy. Within one account, given no trust
+  policy, it decides on the identity policy alone (an `Allow *` assumes any role of the account), where AWS
+  requires the role's trust to allow. Every assume-role scenario here passes the role's trust; the
+  same-account `sts:AssumeRole` in the write sample checks only the identity side, on purpose.
 - KMS: without a key policy the evaluator denies every KMS action even under `Allow *`, as AWS documents (the
   key policy must allow). A KMS denial would prove nothing, so `kms:Decrypt` is not in the samples.
-- Session length: neither the evaluator nor moto models `DurationSeconds` against `MaxSessionDuration`; the
-  4 h bound is shown by the policy pack's trust rule and the plan, not here.
+- Session length: the evaluator has no input for a role's `MaxSessionDuration`, and moto does not cap
+  `DurationSeconds`; the 4 h bound is shown by the policy pack's trust rule and the plan, not here.
 - Resource `*`: for actions that take a resource the evaluator answers a `wildcard` result for `*` (allowed
   for some resource); the declared documents use `Resource: "*"`, so that is the question that matters.
 """
