@@ -111,14 +111,15 @@ class Verdict:
 
 def plan_json(stack: str) -> dict[str, Any]:
     """The real plan command's output, as a user runs it."""
-    completed = subprocess.run(
-        [sys.executable, "-m", "automation", "plan", "--stack", stack, "--json", "--show-secrets"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(completed.stdout)
+    command = [sys.executable, "-m", "automation", "plan", "--stack", stack, "--json", "--show-secrets"]
+    return json.loads(run(command, PROJECT_DIR))
+
+
+def run(command: list[str], cwd: Path, stdin: str = "") -> str:
+    completed = subprocess.run(command, input=stdin, cwd=cwd, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {completed.returncode}: {completed.stderr}")
+    return completed.stdout
 
 
 def selected_actions(stack: str) -> tuple[str, ...]:
@@ -409,11 +410,8 @@ def evaluate(scenarios: Sequence[Scenario]) -> dict[tuple[int, int], Verdict]:
     wire = [
         request.wire(f"{s}/{r}") for s, scenario in enumerate(scenarios) for r, request in enumerate(scenario.requests)
     ]
-    completed = subprocess.run(
-        ["node", str(SIMULATE)], input=json.dumps(wire), cwd=NODE_DIR, capture_output=True, text=True, check=True
-    )
     verdicts = {}
-    for answer in json.loads(completed.stdout):
+    for answer in json.loads(run(["node", str(SIMULATE)], NODE_DIR, json.dumps(wire))):
         scenario, request = answer["id"].split("/")
         verdicts[int(scenario), int(request)] = Verdict(answer["result"], answer["detail"])
     return verdicts
