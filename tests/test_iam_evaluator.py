@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.iam_scenarios import STACKS, Judged, judge, scenarios_of, sessions, stack_models
+from tests.iam_scenarios import STACKS, Judged, StackModel, judge, scenarios_of, sessions, stack_models
 
 EVALUATOR_DATA_GAPS = frozenset(
     {
@@ -49,12 +49,12 @@ EVALUATOR_DATA_GAPS = frozenset(
 
 
 @pytest.fixture(scope="module")
-def models():
+def models() -> dict[str, StackModel]:
     return {model.stack: model for model in stack_models(STACKS)}
 
 
 @pytest.fixture(scope="module")
-def judged(models) -> dict[str, list[Judged]]:
+def judged(models: dict[str, StackModel]) -> dict[str, list[Judged]]:
     """Every scenario of every stack, judged in one evaluator process."""
     by_stack: dict[str, list[Judged]] = {stack: [] for stack in STACKS}
     for result in judge(scenarios_of(models.values())):
