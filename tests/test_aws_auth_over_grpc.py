@@ -3,6 +3,7 @@
 One `python -m pulumi.dynamic` process serves the whole module, as one serves a whole `pulumi up`; the
 Kubernetes API is tests/fake_kube_api.py (resourceVersion, 409 Conflict). Every write step runs with a
 concurrent writer that adds its own entry between our read and our write; all of them must survive.
+The request timeouts are checked in process, where they can be shortened.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 import yaml
 from pulumi.runtime.proto import provider_pb2
 
+from components import aws_auth_mapping
 from components.aws_auth_mapping import AwsAuthMappingProvider
 from components.eks_token import CLUSTER_HEADER, TOKEN_PREFIX
 from tests.dynamic_host import PROVIDER_KEY, UNKNOWN, DynamicProviderHost, StaticToken, with_provider
@@ -189,6 +191,15 @@ def test_an_unreachable_api_server_is_a_readable_grpc_error(host: DynamicProvide
         last_line = caught.value.details().strip().splitlines()[-1]
         assert last_line.startswith("components.aws_auth_mapping.KubernetesUnreachableError: cannot reach the")
         assert f"cluster prod-eks (us-east-1) at {endpoint}" in last_line and "Connection refused" in last_line
+
+
+def test_a_silent_api_server_times_out_instead_of_hanging(monkeypatch: pytest.MonkeyPatch):
+    """In process, with the timeouts shortened: the kernel accepts the connection, nobody ever answers."""
+    monkeypatch.setattr(aws_auth_mapping, "REQUEST_TIMEOUT", (0.2, 0.2))
+    with socket.create_server(("127.0.0.1", 0)) as silent, FakeKubeApi() as api:
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with pytest.raises(aws_auth_mapping.KubernetesUnreachableError, match=f"at {endpoint}: .*timed out"):
+            AwsAuthMappingProvider(token_source=StaticToken(TEST_TOKEN)).create(props(api, endpoint=endpoint))
 
 
 class EksTokenKubeApi(FakeKubeApi):
