@@ -58,7 +58,9 @@ class DynamicProviderHost:
     """`python -m pulumi.dynamic` in the project root; each call is one engine request."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = {**os.environ, "PULUMI_PROJECT": "axonius-aws-access", **env}
+        """`env` on top of this process's environment less its AWS settings: the host sees only the test's."""
+        inherited = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+        self.env = {**inherited, "PULUMI_PROJECT": "axonius-aws-access", **env}
         self.process: subprocess.Popen[bytes] | None = None
         self.channel: grpc.Channel | None = None
         self.stub: provider_pb2_grpc.ResourceProviderStub | None = None
