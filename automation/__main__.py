@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from .mock_engine import DEFAULT_HOME_ACCOUNT
-from .operations import OPERATIONS, PulumiCliMissingError, render_result, run_operation
+from .operations import OPERATIONS, PulumiCliMissingError, StackFileMissingError, render_result, run_operation
 from .plan import PlanError, plan, render_text, to_json
 
 
@@ -35,17 +35,27 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--show-secrets", action="store_true", help="print secret outputs")
         command.add_argument("--no-policy-pack", action="store_true", help="do not attach the policy pack")
         command.add_argument("--policy-pack-config", type=Path, help="policy config file (JSON)")
+        command.add_argument(
+            "--create", action="store_true", help="run even if stacks/Pulumi.<stack>.yaml does not exist yet"
+        )
     return root
+
+
+def write_role_file(path: Path, content: str) -> None:
+    try:
+        path.write_text(content + "\n")
+    except OSError as error:
+        raise PlanError(f"cannot write the role file {path}: {error.strerror}") from None
 
 
 def run_plan(args: argparse.Namespace) -> int:
     try:
         result = plan(args.stack, config_file=args.config_file, home_account=args.home_account)
+        if args.role_file:
+            write_role_file(args.role_file, result.role_file())
     except PlanError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.role_file:
-        args.role_file.write_text(result.role_file() + "\n")
     if args.json:
         print(json.dumps(to_json(result, args.show_secrets), indent=2))
     else:
@@ -64,8 +74,9 @@ def run_deployment(args: argparse.Namespace) -> int:
             policy_pack_config=args.policy_pack_config,
             show_secrets=args.show_secrets,
             on_output=lambda line: print(line, end="" if line.endswith("\n") else "\n", flush=True),
+            create=args.create,
         )
-    except PulumiCliMissingError as error:
+    except (PulumiCliMissingError, StackFileMissingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(render_result(result), file=sys.stdout if result.exit_code == 0 else sys.stderr)
