@@ -66,7 +66,8 @@ CLUSTER = {READ: ("eks:DescribeCluster",), WRITE: ()}
 ASSUME = {READ: ("sts:AssumeRole",), WRITE: ()}
 
 # Declared but managed without IAM: Kubernetes objects (the cluster's RBAC decides) and the aws-auth entry
-# (written through the Kubernetes API with an EKS token, signed by the deploy identity; it needs no IAM action).
+# (written through the Kubernetes API with an EKS token, signed by the deploy identity). Signing in to a member
+# account's cluster assumes the deploy role there, which that account's AWS provider assumes too.
 NO_IAM_PREFIXES = ("kubernetes:", "pulumi:providers:kubernetes", "pulumi-python:dynamic/eks:AwsAuthMapping")
 
 
