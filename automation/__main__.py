@@ -1,4 +1,5 @@
 """python -m automation plan|preview|up|destroy|refresh --stack NAME (see README.md).
+python -m automation deployer-policy --stack NAME --home-account ID prints the deploy role's IAM policy.
 
 Exit codes: 0 fine; 1 failed or a mandatory policy violation; 2 usage, configuration or no Pulumi CLI.
 """
