@@ -104,3 +104,10 @@ def test_deploys_use_the_deploy_role_and_never_the_preview_role():
     step = pulumi_step(deploy, "up")
     assert "AXONIUS_AWS_ACCESS_PREVIEW_ROLE" not in step.get("env", {})
     assert step["with"]["suppress-outputs"] is True and step["with"]["upsert"] is True
+
+
+def test_ci_plans_a_clone_with_nothing_beside_it():
+    script = (PROJECT_DIR / ".ci" / "run").read_text()
+    assert 'alone="$(mktemp -d)"' in script and "trap 'rm -rf \"$alone\"' EXIT" in script
+    assert 'git clone --quiet "$PWD" "$alone/axonius-aws-access"' in script
+    assert script.rstrip().endswith('make -C "$alone/axonius-aws-access" plan')
