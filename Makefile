@@ -10,7 +10,9 @@ STACK ?= dev
 setup: $(STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt policy_pack/requirements.txt tests/node/package-lock.json
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "error: Python 3.11 or newer is needed; $(PYTHON) is $$($(PYTHON) -V 2>/dev/null || echo missing) (try: make setup PYTHON=python3.11)" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	npm ci --prefix tests/node --no-audit --no-fund --loglevel=error  # test-only tools (Node.js 20+)

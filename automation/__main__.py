@@ -1,4 +1,5 @@
 """python -m automation plan|preview|up|destroy|refresh --stack NAME (see README.md).
+python -m automation deployer-policy --stack NAME --home-account ID prints the deploy role's IAM policy.
 
 Exit codes: 0 fine; 1 failed or a mandatory policy violation; 2 usage, configuration or no Pulumi CLI.
 """
@@ -7,11 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from components.policy_documents import MAX_POLICY_CHARS
+from components.stack_config import ACCOUNT_ID, IAM_NAME, IAM_NAME_TEXT
+
+from .deployer_policy import DeployerPolicyError, deployer_policy
 from .mock_engine import DEFAULT_HOME_ACCOUNT
-from .operations import OPERATIONS, PulumiCliMissingError, render_result, run_operation
+from .operations import OPERATIONS, PulumiCliMissingError, StackFileMissingError, render_result, run_operation
 from .plan import PlanError, plan, render_text, to_json
 
 
@@ -29,23 +36,83 @@ def parser() -> argparse.ArgumentParser:
     plan_command.add_argument(
         "--home-account", default=DEFAULT_HOME_ACCOUNT, help="account ID the mocked credentials belong to"
     )
+    add_deployer_policy_command(commands)
     for operation in OPERATIONS:
         command = commands.add_parser(operation, help=f"pulumi {operation} through the Automation API (needs the CLI)")
         command.add_argument("--stack", required=True, help="stack name, e.g. dev or org/project/dev")
         command.add_argument("--show-secrets", action="store_true", help="print secret outputs")
         command.add_argument("--no-policy-pack", action="store_true", help="do not attach the policy pack")
         command.add_argument("--policy-pack-config", type=Path, help="policy config file (JSON)")
+        command.add_argument(
+            "--create", action="store_true", help="run even if stacks/Pulumi.<stack>.yaml does not exist yet"
+        )
     return root
+
+
+def matching(pattern: re.Pattern[str], accepted: str) -> Callable[[str], str]:
+    """An argparse type: the value if it matches `pattern`, else a usage error saying what is accepted."""
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise argparse.ArgumentTypeError(f"{value!r} is not accepted; expected {accepted}")
+        return value
+
+    return check
+
+
+def add_deployer_policy_command(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser(
+        "deployer-policy", help="print the least-privilege IAM policy the deploy role needs for a stack"
+    )
+    command.add_argument("--stack", required=True, help="stack name: reads stacks/Pulumi.<stack>.yaml")
+    command.add_argument("--config-file", type=Path, help="read this stack file instead")
+    command.add_argument(
+        "--home-account",
+        required=True,
+        type=matching(ACCOUNT_ID, "a 12-digit account ID"),
+        help="account ID of the deploying credentials (where the user lives)",
+    )
+    command.add_argument(
+        "--preview-role",
+        metavar="NAME",
+        type=matching(IAM_NAME, IAM_NAME_TEXT),
+        help="print the read-only policy for pull-request previews, which assume role NAME in member accounts",
+    )
+
+
+def run_deployer_policy(args: argparse.Namespace) -> int:
+    try:
+        result = plan(args.stack, config_file=args.config_file, home_account=args.home_account, policies=False)
+        document = deployer_policy(result, preview_role=args.preview_role)
+    except (PlanError, DeployerPolicyError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    size = len(json.dumps(document, separators=(",", ":")))
+    if size > MAX_POLICY_CHARS:
+        print(
+            f"note: {size:,} characters, more than a managed policy holds ({MAX_POLICY_CHARS:,}); "
+            "split its statements over several policies",
+            file=sys.stderr,
+        )
+    print(json.dumps(document, indent=2))
+    return 0
+
+
+def write_role_file(path: Path, content: str) -> None:
+    try:
+        path.write_text(content + "\n")
+    except OSError as error:
+        raise PlanError(f"cannot write the role file {path}: {error.strerror}") from None
 
 
 def run_plan(args: argparse.Namespace) -> int:
     try:
         result = plan(args.stack, config_file=args.config_file, home_account=args.home_account)
+        if args.role_file:
+            write_role_file(args.role_file, result.role_file())
     except PlanError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.role_file:
-        args.role_file.write_text(result.role_file() + "\n")
     if args.json:
         print(json.dumps(to_json(result, args.show_secrets), indent=2))
     else:
@@ -64,8 +131,9 @@ def run_deployment(args: argparse.Namespace) -> int:
             policy_pack_config=args.policy_pack_config,
             show_secrets=args.show_secrets,
             on_output=lambda line: print(line, end="" if line.endswith("\n") else "\n", flush=True),
+            create=args.create,
         )
-    except PulumiCliMissingError as error:
+    except (PulumiCliMissingError, StackFileMissingError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(render_result(result), file=sys.stdout if result.exit_code == 0 else sys.stderr)
@@ -74,6 +142,8 @@ def run_deployment(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "deployer-policy":
+        return run_deployer_policy(args)
     return run_plan(args) if args.command == "plan" else run_deployment(args)
 
 

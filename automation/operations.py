@@ -34,6 +34,16 @@ class PulumiCliMissingError(RuntimeError):
         super().__init__(INSTALL_HINT)
 
 
+class StackFileMissingError(RuntimeError):
+    """No stack file: the stack would run on empty config, i.e. the default user and a key nobody asked for."""
+
+    def __init__(self, stack: str, path: Path) -> None:
+        super().__init__(
+            f"no stack file for stack {stack!r}: {path} does not exist. Check the stack name; to run a new stack "
+            "on the empty configuration (the default user and an access key), pass --create"
+        )
+
+
 @dataclass(frozen=True)
 class OperationResult:
     operation: str
@@ -67,7 +77,7 @@ class ProjectWorkspace(auto.LocalWorkspace):
         super().__init__(work_dir=str(project_dir), **kwargs)
 
     def _settings_path(self, stack_name: str) -> Path:
-        return self.config_dir / f"Pulumi.{stack_name.split('/')[-1]}.yaml"
+        return settings_path(self.config_dir, stack_name)
 
     def stack_settings(self, stack_name: str) -> auto.StackSettings:
         path = self._settings_path(stack_name)
@@ -86,6 +96,11 @@ class ProjectWorkspace(auto.LocalWorkspace):
             document["config"] = {**kept, **(document.get("config") or {})}
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def settings_path(config_dir: Path, stack_name: str) -> Path:
+    """Where the CLI keeps a stack's settings; `org/project/dev` and `dev` share `Pulumi.dev.yaml`."""
+    return config_dir / f"Pulumi.{stack_name.split('/')[-1]}.yaml"
 
 
 def stack_config_dir(project_dir: Path) -> str:
@@ -145,10 +160,17 @@ def run_operation(
     on_output: Callable[[str], None] | None = None,
     command: auto.PulumiCommand | None = None,
     environ: Mapping[str, str] | None = None,
+    create: bool = False,
 ) -> OperationResult:
-    """Run one operation on `stack`; the policy pack and its config are attached to preview and up."""
+    """Run one operation on `stack`; the policy pack and its config are attached to preview and up.
+
+    The stack's settings file must exist unless `create`: a mistyped stack name must not deploy defaults.
+    """
     if operation not in OPERATIONS:
         raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}, not {operation!r}")
+    path = settings_path(project_dir / stack_config_dir(project_dir), stack)
+    if not create and not path.exists():
+        raise StackFileMissingError(stack, path)
     ws = workspace(project_dir, command, environ)
     target = auto.Stack.create_or_select(stack, ws)
     violations: list[Violation] = []

@@ -19,7 +19,7 @@ from .mock_engine import (
     run_program,
 )
 from .pack_client import Violation, evaluate_stack, mandatory
-from .stack_file import StackFileError, read_stack_settings, stack_file
+from .stack_file import SECRET_PLACEHOLDER, StackFileError, read_stack_settings, stack_file
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET = "[secret]"
@@ -48,9 +48,20 @@ class PlanResult:
         return 1 if self.mandatory_violations else 0
 
     def role_file(self) -> str:
-        """The adapter's role file: the JSON format, which alone carries external IDs."""
+        """The adapter's role file: the JSON format, which alone carries external IDs.
+
+        Refused when an external ID is a `secure:` value: offline it is only a placeholder, and a file
+        holding it would make the adapter fail to assume every role it names.
+        """
         output = self.outputs.get("roleArnFileJson")
-        return output.value if output else "[]"
+        content = output.value if output else "[]"
+        if any(entry.get("external_id") == SECRET_PLACEHOLDER for entry in json.loads(content)):
+            raise PlanError(
+                "the role file cannot be written offline: an external ID is a `secure:` value, which only the "
+                "Pulumi CLI can decrypt. Take the file from the deployed stack instead: "
+                f"`pulumi stack output roleArnFileJson --show-secrets -s {self.stack} > roles.json`"
+            )
+        return content
 
 
 def plan(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ import pulumi_aws as aws
 
 from policy_pack.rules.iam_actions import ActionCatalog
 
+from .deploy_identity import provider_role_name
 from .eks_access import EksReadOnlyAccess, find_cluster
 from .eks_identity import cluster_identity
 from .inventory_role import InventoryRole, account_provider
@@ -112,10 +114,12 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
 def _deployers(config: StackConfig, home: Home) -> dict[str, Deployer]:
     """Account ID to how the stack deploys there; the home account uses the default provider."""
     deployers = {home.account_id: Deployer()}
+    assumed = provider_role_name(config.roles.deploy_role_name, os.environ, pulumi.runtime.is_dry_run())
     for account in config.roles.accounts:
         if account.id != home.account_id:
             deploy_role = role_arn(home.partition, account.id, config.roles.deploy_role_name)
-            provider = account_provider(f"account-{account.id}", account.id, deploy_role)
+            provider_role = role_arn(home.partition, account.id, assumed)
+            provider = account_provider(f"account-{account.id}", account.id, provider_role)
             deployers[account.id] = Deployer(provider=provider, deploy_role_arn=deploy_role)
     return deployers
 

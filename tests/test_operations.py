@@ -141,7 +141,10 @@ def test_stack_settings_are_read_and_written_in_stacks(tmp_path):
     saved = yaml.safe_load((project / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
     assert saved["aws:region"] == "eu-west-1"
     # The SDK's StackSettings drops structured values; saving must not lose them.
-    assert saved["axonius-aws-access:roles"] == {"accounts": [{"id": "222222222222"}]}
+    assert saved["axonius-aws-access:roles"] == {
+        "name": "Axonius-Readonly-Dev-Role",
+        "accounts": [{"id": "222222222222"}],
+    }
     assert not (project / "Pulumi.dev.yaml").exists()
 
 
@@ -160,3 +163,29 @@ def test_without_the_cli_preview_exits_2_with_how_to_install(tmp_path):
     assert "the Pulumi CLI is not installed or not on PATH" in done.stderr
     assert "https://www.pulumi.com/docs/install/" in done.stderr and "plan --stack" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("operation", ["preview", "up", "refresh", "destroy"])
+def test_a_stack_without_a_stack_file_is_refused_before_the_cli_runs(capsys, monkeypatch, tmp_path, operation):
+    fake = FakePulumiCommand()
+    monkeypatch.setattr(operations.auto, "PulumiCommand", lambda: fake)
+    monkeypatch.setenv("PULUMI_HOME", str(tmp_path))
+    assert cli.main([operation, "--stack", "prdo"]) == 2
+    err = capsys.readouterr().err
+    assert f"no stack file for stack 'prdo': {PROJECT_DIR / 'stacks' / 'Pulumi.prdo.yaml'} does not exist" in err
+    assert "pass --create" in err
+    assert fake.calls == []
+
+
+def test_create_runs_a_stack_that_has_no_stack_file_yet(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    fake = FakePulumiCommand()
+    env = {"PULUMI_HOME": str(tmp_path)}
+    with pytest.raises(operations.StackFileMissingError):
+        run_operation("preview", "org/p/fresh", project_dir=project, command=fake, environ=env)
+    assert fake.calls == []
+    result = run_operation("preview", "org/p/fresh", project_dir=project, command=fake, environ=env, create=True)
+    args = command_args(fake, "preview")
+    assert result.succeeded and args[args.index("--stack") + 1] == "org/p/fresh"

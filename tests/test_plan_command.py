@@ -13,6 +13,15 @@ import automation.__main__ as cli
 from automation.plan import plan
 from tests.conftest import PROJECT_DIR
 
+SECURE_EXTERNAL_ID = (
+    "config:\n"
+    "  axonius-aws-access:roles:\n"
+    "    accounts:\n"
+    "      - id: '222222222222'\n"
+    "        externalId:\n"
+    "          secure: v1:AAAAbm90IHJlYWxseSBjaXBoZXJ0ZXh0\n"
+)
+
 
 def run_cli(capsys, *args: str) -> tuple[int, str, str]:
     code = cli.main(["plan", *args])
@@ -40,7 +49,7 @@ def test_json_is_one_object_with_secrets_hidden(capsys):
     resource = result["resources"][0]
     assert set(resource) == {"urn", "type", "name", "parent", "provider", "inputs"}
     assert result["outputs"]["secretAccessKey"] == "[secret]"
-    assert result["outputs"]["roleArns"] == ["arn:aws:iam::222222222222:role/Axonius-Readonly-Role"]
+    assert result["outputs"]["roleArns"] == ["arn:aws:iam::222222222222:role/Axonius-Readonly-Dev-Role"]
 
 
 def test_show_secrets_reveals_them(capsys):
@@ -62,14 +71,7 @@ def test_role_file_is_written_in_the_json_format(capsys, tmp_path):
 
 def test_secure_values_become_placeholders_and_stay_secret(capsys, tmp_path):
     stack = tmp_path / "Pulumi.sec.yaml"
-    stack.write_text(
-        "config:\n"
-        "  axonius-aws-access:roles:\n"
-        "    accounts:\n"
-        "      - id: '222222222222'\n"
-        "        externalId:\n"
-        "          secure: v1:AAAAbm90IHJlYWxseSBjaXBoZXJ0ZXh0\n"
-    )
+    stack.write_text(SECURE_EXTERNAL_ID)
     code, out, _ = run_cli(capsys, "--stack", "sec", "--config-file", str(stack), "--json")
     assert code == 0
     result = json.loads(out)
@@ -77,6 +79,25 @@ def test_secure_values_become_placeholders_and_stay_secret(capsys, tmp_path):
     assert result["violations"] == []  # the pack reads the secret trust policy, as the engine lets it
     (role,) = [r for r in result["resources"] if r["type"] == "aws:iam/role:Role"]
     assert role["inputs"]["assumeRolePolicy"] == "[secret]"
+
+
+def test_no_role_file_from_a_placeholder_external_id(capsys, tmp_path):
+    stack = tmp_path / "Pulumi.sec.yaml"
+    stack.write_text(SECURE_EXTERNAL_ID)
+    role_file = tmp_path / "roles.json"
+    code, out, err = run_cli(capsys, "--stack", "sec", "--config-file", str(stack), "--role-file", str(role_file))
+    assert code == 2 and out == ""
+    assert "an external ID is a `secure:` value" in err
+    assert "pulumi stack output roleArnFileJson --show-secrets -s sec" in err
+    assert not role_file.exists()
+
+
+@pytest.mark.parametrize("where", ["missing-folder/roles.json", "."])
+def test_a_role_file_that_cannot_be_written_exits_2(capsys, tmp_path, where):
+    target = tmp_path / where
+    code, out, err = run_cli(capsys, "--stack", "dev", "--role-file", str(target))
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: cannot write the role file {target}: ")
 
 
 def test_bad_config_exits_2_with_every_problem(capsys, tmp_path):

@@ -77,3 +77,37 @@ def test_no_credentials_live_in_the_repository():
 def test_ci_runs_the_readme_test_command():
     assert ".ci/run" in [s.get("run") for s in steps(load("ci.yml"), "test")]
     assert "make test" in (PROJECT_DIR / ".ci" / "run").read_text()
+
+
+def aws_role(workflow: dict, job: str) -> str:
+    (step,) = [
+        s for s in steps(workflow, job) if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
+    ]
+    return step["with"]["role-to-assume"]
+
+
+def test_pull_request_previews_hold_no_deploy_power_and_decrypt_no_outputs():
+    text = (PROJECT_DIR / ".github" / "workflows" / "preview.yml").read_text()
+    preview = load("preview.yml")
+    assert aws_role(preview, "preview") == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
+    assert "AWS_DEPLOY_ROLE_ARN" not in text and "environment" not in preview["jobs"]["preview"]
+    step = pulumi_step(preview, "preview")
+    assert step["env"]["AXONIUS_AWS_ACCESS_PREVIEW_ROLE"] == "${{ vars.AWS_PREVIEW_MEMBER_ROLE }}"
+    assert step["with"]["suppress-outputs"] is True and step["with"]["upsert"] is True
+    assert "--show-secrets" not in text and "pulumi stack output" not in text
+    assert "outputs" not in preview["jobs"]["preview"]  # nothing handed on to other jobs
+
+
+def test_deploys_use_the_deploy_role_and_never_the_preview_role():
+    deploy = load("deploy.yml")
+    assert aws_role(deploy, "up") == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    step = pulumi_step(deploy, "up")
+    assert "AXONIUS_AWS_ACCESS_PREVIEW_ROLE" not in step.get("env", {})
+    assert step["with"]["suppress-outputs"] is True and step["with"]["upsert"] is True
+
+
+def test_ci_plans_a_clone_with_nothing_beside_it():
+    script = (PROJECT_DIR / ".ci" / "run").read_text()
+    assert 'alone="$(mktemp -d)"' in script and "trap 'rm -rf \"$alone\"' EXIT" in script
+    assert 'git clone --quiet "$PWD" "$alone/axonius-aws-access"' in script
+    assert script.rstrip().endswith('make -C "$alone/axonius-aws-access" plan')
