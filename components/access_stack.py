@@ -52,8 +52,9 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
     }
     assume_documents = assume_role_documents(list(role_arns.values()))
     # Checked before anything is declared: the roles attach the read-only documents, the user both kinds.
-    check_attachment_count(f"user {config.user.name}", len(documents) + len(assume_documents))
-    check_attachment_count(f"role {config.roles.name}", len(documents))
+    limit = config.user.max_managed_policies
+    check_attachment_count(f"user {config.user.name}", len(documents) + len(assume_documents), limit)
+    check_attachment_count(f"role {config.roles.name}", len(documents), limit)
     deployers = _deployers(config, home)
     # Clusters are looked up and their modes chosen first: a mode a cluster does not honour stops the run
     # before any IAM resource is declared.
