@@ -7,7 +7,7 @@ accounts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -98,48 +98,45 @@ class OrganizationRoles(pulumi.ComponentResource):
             max_concurrent_percentage=organization.max_concurrent_percentage,
             failure_tolerance_percentage=organization.failure_tolerance_percentage,
         )
+
+        def instance(
+            suffix: str,
+            region: str,
+            targets: aws.cloudformation.StackSetInstanceDeploymentTargetsArgs,
+            overrides: Mapping[str, pulumi.Input[str]] | None = None,
+        ) -> aws.cloudformation.StackSetInstance:
+            return aws.cloudformation.StackSetInstance(
+                f"{name}-{suffix}-{region}",
+                stack_set_name=self.stack_set.name,
+                call_as=caller,
+                stack_set_instance_region=region,
+                deployment_targets=targets,
+                parameter_overrides=overrides,
+                operation_preferences=preferences,
+                retain_stack=False,
+                opts=child,
+            )
+
         self.instances = []
         for target in organization.organizational_units:
             # Excluded accounts and those with their own external ID are left out of the OU-wide instance.
             left_out = sorted(
                 {*organization.exclude_accounts, *(a for a in members.overrides if members.targets[a] == target)}
             )
-            for region in regions:
-                self.instances.append(
-                    aws.cloudformation.StackSetInstance(
-                        f"{name}-{target}-{region}",
-                        stack_set_name=self.stack_set.name,
-                        call_as=caller,
-                        stack_set_instance_region=region,
-                        deployment_targets=aws.cloudformation.StackSetInstanceDeploymentTargetsArgs(
-                            organizational_unit_ids=[target],
-                            accounts=left_out or None,
-                            account_filter_type="DIFFERENCE" if left_out else None,
-                        ),
-                        operation_preferences=preferences,
-                        retain_stack=False,
-                        opts=child,
-                    )
-                )
+            targets = aws.cloudformation.StackSetInstanceDeploymentTargetsArgs(
+                organizational_unit_ids=[target],
+                accounts=left_out or None,
+                account_filter_type="DIFFERENCE" if left_out else None,
+            )
+            self.instances += [instance(target, region, targets) for region in regions]
         for account, own_external_id in sorted(members.overrides.items()):
-            for region in regions:
-                self.instances.append(
-                    aws.cloudformation.StackSetInstance(
-                        f"{name}-{account}-{region}",
-                        stack_set_name=self.stack_set.name,
-                        call_as=caller,
-                        stack_set_instance_region=region,
-                        deployment_targets=aws.cloudformation.StackSetInstanceDeploymentTargetsArgs(
-                            organizational_unit_ids=[members.targets[account]],
-                            accounts=[account],
-                            account_filter_type="INTERSECTION",
-                        ),
-                        parameter_overrides={EXTERNAL_ID: pulumi.Output.secret(own_external_id)},
-                        operation_preferences=preferences,
-                        retain_stack=False,
-                        opts=child,
-                    )
-                )
+            targets = aws.cloudformation.StackSetInstanceDeploymentTargetsArgs(
+                organizational_unit_ids=[members.targets[account]],
+                accounts=[account],
+                account_filter_type="INTERSECTION",
+            )
+            overrides = {EXTERNAL_ID: pulumi.Output.secret(own_external_id)}
+            self.instances += [instance(account, region, targets, overrides) for region in regions]
         self.stack_set_name = self.stack_set.name
         self.register_outputs({"stackSetName": self.stack_set_name, "accounts": members.account_ids})
 
