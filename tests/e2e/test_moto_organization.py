@@ -56,6 +56,9 @@ def of_type(declared: dict, type_: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def deployed(declared, moto_url) -> dict[str, Any]:
     """The user and its policies at home, the StackSet's template as a stack in the member account."""
+    # moto's state is per process: start from empty backends with authorization off, whatever ran before.
+    requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
+    requests.post(f"{moto_url}/moto-api/reset-auth", data=b"1000000", timeout=10).raise_for_status()
     home = client("iam", moto_url, account_credentials(moto_url, HOME))
     user_name = of_type(declared, "aws:iam/user:User")[0]["inputs"]["name"]
     user = home.create_user(UserName=user_name)["User"]
