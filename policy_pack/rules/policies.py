@@ -177,7 +177,8 @@ def _stack_set_overrides(args: StackValidationArgs, report_violation: ReportViol
             )
             continue
         template = resource_template(stack_set.props, overrides)
-        for message in template_findings(template, DEFAULT_MAX_SESSION_SECONDS):
+        bound = (args.get_config() or {}).get("maxSessionDuration", DEFAULT_MAX_SESSION_SECONDS)
+        for message in template_findings(template, bound):
             report_violation(f"with its parameter overrides, {message}", resource.urn)
 
 
@@ -315,6 +316,16 @@ def _never_raise(
 
 def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
     iam_types = DOCUMENT_TYPES | {ROLE_TYPE} | TEMPLATE_TYPES
+    session_schema = PolicyConfigSchema(
+        properties={
+            "maxSessionDuration": {
+                "type": "integer",
+                "minimum": 900,
+                "maximum": 43200,
+                "default": DEFAULT_MAX_SESSION_SECONDS,
+            }
+        }
+    )
     return [
         resource_policy(
             "iam-read-only-actions",
@@ -344,16 +355,7 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
             "Roles trust only specific IAM users or roles, for bounded sessions",
             {ROLE_TYPE} | TEMPLATE_TYPES,
             _trust_check,
-            config_schema=PolicyConfigSchema(
-                properties={
-                    "maxSessionDuration": {
-                        "type": "integer",
-                        "minimum": 900,
-                        "maximum": 43200,
-                        "default": DEFAULT_MAX_SESSION_SECONDS,
-                    }
-                }
-            ),
+            config_schema=session_schema,
         ),
         resource_policy(
             "iam-managed-policy-attachments",
@@ -396,6 +398,7 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
             description="A StackSet's template passes again with each instance's parameter overrides",
             validate=_never_raise(_stack_set_overrides),
             enforcement_level=EnforcementLevel.MANDATORY,
+            config_schema=session_schema,
         ),
         StackValidationPolicy(
             name="eks-groups-bound-read-only",
