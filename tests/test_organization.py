@@ -207,3 +207,18 @@ def test_explicit_mode_counts_provider_processes_and_warns_above_the_documented_
     assert "warning: 21 accounts reached through their own provider" in out and "organization mode" in out
     _, out, _ = run_cli(capsys, "--stack", "dev")
     assert "warning:" not in out
+
+
+def test_the_plan_runs_the_pack_on_the_stack_sets_template_and_its_overrides(capsys, tmp_path):
+    longer = (PROJECT_DIR / "stacks" / "Pulumi.org.yaml").read_text()
+    longer = longer.replace(
+        "  axonius-aws-access:roles:\n", "  axonius-aws-access:roles:\n    maxSessionDuration: 43200\n"
+    )
+    stack = tmp_path / "Pulumi.org.yaml"
+    stack.write_text(longer)
+    code, out, _ = run_cli(
+        capsys, "--stack", "org", "--config-file", str(stack), "--organization", "stacks/organization.org.json"
+    )
+    assert code == 1
+    assert "StackSet::organization\n      template resource InventoryRole (AWS::IAM::Role): maxSessionDuration" in out
+    assert "organization-222222222222-us-east-1\n      with its parameter overrides, template resource" in out
