@@ -34,6 +34,9 @@ def parser() -> argparse.ArgumentParser:
     plan_command.add_argument("--role-file", type=Path, help="write the adapter's JSON role file here")
     plan_command.add_argument("--show-secrets", action="store_true", help="print secret values")
     plan_command.add_argument(
+        "--organization", type=Path, help="answer AWS Organizations calls from this JSON file (organization mode)"
+    )
+    plan_command.add_argument(
         "--home-account", default=DEFAULT_HOME_ACCOUNT, help="account ID the mocked credentials belong to"
     )
     add_deployer_policy_command(commands)
@@ -107,7 +110,12 @@ def write_role_file(path: Path, content: str) -> None:
 
 def run_plan(args: argparse.Namespace) -> int:
     try:
-        result = plan(args.stack, config_file=args.config_file, home_account=args.home_account)
+        result = plan(
+            args.stack,
+            config_file=args.config_file,
+            home_account=args.home_account,
+            organization_file=args.organization,
+        )
         if args.role_file:
             write_role_file(args.role_file, result.role_file())
     except PlanError as error:

@@ -23,6 +23,8 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from .organization_file import Organization
+
 PROJECT = "axonius-aws-access"
 DEFAULT_HOME_ACCOUNT = "111111111111"
 
@@ -76,6 +78,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         salt: str = "",
         cluster_authentication_modes: Mapping[str, str] | None = None,
         missing_clusters: frozenset[str] = frozenset(),
+        organization: Organization | None = None,
     ) -> None:
         self.home_account = home_account
         self.partition = partition
@@ -83,6 +86,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         # EKS authentication mode by cluster name; clusters made today default to both.
         self.cluster_authentication_modes = dict(cluster_authentication_modes or {})
         self.missing_clusters = missing_clusters
+        # Organizations calls are answered from this tree (the plan's --organization file).
+        self.organization = organization
         self._provider_accounts: dict[str, str] = {}
 
     def account_of(self, provider_reference: str) -> str:
@@ -152,6 +157,44 @@ class AwsMocks(pulumi.runtime.Mocks):
             return self.eks_cluster(args.args["name"], args.args.get("region") or "us-east-1", args.provider)
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": self.partition, "dnsSuffix": "amazonaws.com", "id": self.partition}
+        if args.token.startswith("aws:organizations/"):
+            return self.organizations_call(args.token.rsplit(":", 1)[-1], args.args)
+        return {}
+
+    def organizations_call(self, function: str, args: Mapping[str, Any]) -> dict | tuple[dict, list]:
+        """Organizations answered from the organization file, as the provider answers (errors included)."""
+        organization = self.organization
+        if organization is None:
+            return {}, [("", "AWSOrganizationsNotInUseException: no organization file was given to the mock engine")]
+        management = organization.management_account_id or self.home_account
+        accounts_arn = f"arn:{self.partition}:organizations::{management}:account/{organization.id}"
+        if function == "getOrganization":
+            return {
+                "id": organization.id,
+                "arn": f"arn:{self.partition}:organizations::{management}:organization/{organization.id}",
+                "masterAccountId": management,
+                "masterAccountArn": f"{accounts_arn}/{management}",
+                "featureSet": "ALL",
+                "roots": [{"id": organization.root_id, "name": "Root"}],
+            }
+        if function == "getOrganizationalUnitDescendantAccounts":
+            parent = args.get("parentId", "")
+            if not organization.knows(parent):
+                return {}, [("parentId", f"ParentNotFoundException: {parent} is not in organization {organization.id}")]
+            accounts = [
+                {
+                    "id": account.id,
+                    "arn": f"{accounts_arn}/{account.id}",
+                    "name": account.name,
+                    "email": f"aws+{account.id}@example.com",
+                    "status": account.status,
+                    "state": account.status,
+                    "joinedMethod": "CREATED",
+                    "joinedTimestamp": "2026-01-01T00:00:00Z",
+                }
+                for account in organization.descendant_accounts(parent)
+            ]
+            return {"id": parent, "parentId": parent, "accounts": accounts}
         return {}
 
 

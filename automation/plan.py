@@ -18,10 +18,16 @@ from .mock_engine import (
     provider_allowed_accounts,
     run_program,
 )
+from .organization_file import HOW_TO_MAKE, OrganizationFileError, load_organization
 from .pack_client import Violation, evaluate_stack, mandatory
 from .stack_file import SECRET_PLACEHOLDER, StackFileError, read_stack_settings, stack_file
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+ORGANIZATION_KEY = "axonius-aws-access:organization"
+# The real engine starts one plugin process per provider: 170 to 430 MB each (pulumi-aws#5226, #5860).
+PROVIDER_MB = (170, 430)
+# Above this many accounts reached through their own provider, plan warns and points to organization mode.
+EXPLICIT_ACCOUNTS_WARNING = 20
 SECRET = "[secret]"
 _SECRET_SIG = pulumi.runtime.rpc._special_secret_sig
 _SIG_KEY = pulumi.runtime.rpc._special_sig_key
@@ -47,6 +53,28 @@ class PlanResult:
     def exit_code(self) -> int:
         return 1 if self.mandatory_violations else 0
 
+    @property
+    def explicit_providers(self) -> int:
+        return sum(1 for r in self.resources if r.type.startswith("pulumi:providers:"))
+
+    @property
+    def provider_processes(self) -> int:
+        """Plugin processes a real `pulumi up` starts: one per explicit provider, and AWS's default one."""
+        return self.explicit_providers + 1
+
+    def provider_warning(self) -> str | None:
+        accounts = sum(1 for r in self.resources if r.type == "pulumi:providers:aws")
+        if accounts <= EXPLICIT_ACCOUNTS_WARNING:
+            return None
+        low, high = (self.provider_processes * mb / 1000 for mb in PROVIDER_MB)
+        return (
+            f"warning: {accounts} accounts reached through their own provider; a real run starts "
+            f"{self.provider_processes} provider processes ({low:.0f}-{high:.0f} GB at "
+            f"{PROVIDER_MB[0]}-{PROVIDER_MB[1]} MB each). Above {EXPLICIT_ACCOUNTS_WARNING} accounts use "
+            "organization mode (README: Organization mode): one StackSet and one provider "
+            "whatever the number of accounts."
+        )
+
     def role_file(self) -> str:
         """The adapter's role file: the JSON format, which alone carries external IDs.
 
@@ -71,15 +99,23 @@ def plan(
     home_account: str = DEFAULT_HOME_ACCOUNT,
     project_dir: Path = PROJECT_DIR,
     policies: bool = True,
+    organization_file: Path | None = None,
 ) -> PlanResult:
-    """Run the program for `stack` offline and evaluate the policy pack on what it declares."""
+    """Run the program for `stack` offline and evaluate the policy pack on what it declares.
+
+    A stack with `organization` needs `organization_file`: the mock engine answers Organizations from it.
+    """
     path = config_file or stack_file(project_dir, stack)
     try:
         settings = read_stack_settings(path)
-    except StackFileError as error:
+        organization = load_organization(organization_file) if organization_file else None
+    except (StackFileError, OrganizationFileError) as error:
         raise PlanError(str(error)) from None
+    if organization is None and ORGANIZATION_KEY in settings.config:
+        raise PlanError(HOW_TO_MAKE)
+    mocks = AwsMocks(home_account, organization=organization)
     try:
-        run = run_program(project_dir, stack, settings.config, settings.secret_keys, AwsMocks(home_account))
+        run = run_program(project_dir, stack, settings.config, settings.secret_keys, mocks)
     except pulumi.RunError as error:
         raise PlanError(str(error)) from None
     violations = evaluate_stack(project_dir / "policy_pack", stack, run.resources) if policies else ()
@@ -126,6 +162,7 @@ def to_json(result: PlanResult, show_secrets: bool = False) -> dict[str, Any]:
         ],
         "outputs": {name: output_value(output, show_secrets) for name, output in result.outputs.items()},
         "violations": [v.as_dict() for v in result.violations],
+        "providerProcesses": result.provider_processes,
     }
 
 
@@ -195,6 +232,13 @@ def render_text(result: PlanResult, show_secrets: bool = False) -> str:
     for name, output in sorted(result.outputs.items()):
         value = output_value(output, show_secrets)
         lines.append(f"  {name:<{width}}  {value if isinstance(value, str) else json.dumps(value)}")
+    lines.append(
+        f"\nProvider processes a real run starts: {result.provider_processes} "
+        f"(the default AWS provider and {result.explicit_providers} explicit)"
+    )
+    warning = result.provider_warning()
+    if warning:
+        lines.append(warning)
     lines.append(f"\nPolicy pack: {len(result.violations)} finding(s), {len(result.mandatory_violations)} mandatory")
     for violation in result.violations:
         lines.append(f"  [{violation.level}] {violation.policy}: {violation.urn}\n      {violation.message}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pulumi
@@ -17,6 +17,9 @@ from .eks_access import EksReadOnlyAccess, find_cluster
 from .eks_identity import cluster_identity
 from .inventory_role import InventoryRole, account_provider
 from .inventory_user import InventoryUser
+from .organization import OrganizationRoles, discover_members
+from .organization_accounts import OrganizationMembers, explicit_accounts
+from .organization_template import organization_assume_role_document, role_template, template_body
 from .permission_sets import select_actions
 from .policy_documents import (
     assume_role_documents,
@@ -25,7 +28,7 @@ from .policy_documents import (
     role_arn,
     user_arn,
 )
-from .stack_config import StackConfig
+from .stack_config import OrganizationConfig, StackConfig
 
 
 @dataclass(frozen=True)
@@ -49,14 +52,46 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
     permissions = config.permissions
     actions = select_actions(permissions.sets, permissions.extra_actions, permissions.exclude_actions, catalog)
     documents = read_only_documents(actions)
+    deployers = {home.account_id: Deployer()}
+    organization = config.organization
+    members = None
+    if organization is not None:
+        admin = organization.admin_account
+        deployers[admin] = _deployer(config, home, admin)
+        members = discover_members(organization, config.roles.accounts, deployers[admin].provider)
+        # Accounts the StackSet reaches get their role from it; roles.accounts keeps the others.
+        config = replace(
+            config, roles=replace(config.roles, accounts=explicit_accounts(config.roles.accounts, members.targets))
+        )
     role_arns = {
         account.id: role_arn(home.partition, account.id, config.roles.name) for account in config.roles.accounts
     }
     assume_documents = assume_role_documents(list(role_arns.values()))
+    body = ""
+    if organization is not None and members is not None:
+        assume_documents.append(
+            organization_assume_role_document(
+                home.partition, config.roles.name, members.organization_id, organization.organizational_units
+            )
+        )
+        template = role_template(
+            config.roles.name,
+            config.roles.max_session_duration,
+            documents,
+            with_external_id=organization.external_id is not None,
+        )
+        body = template_body(template)
     # Checked before anything is declared: the roles attach the read-only documents, the user both kinds.
-    check_attachment_count(f"user {config.user.name}", len(documents) + len(assume_documents))
-    check_attachment_count(f"role {config.roles.name}", len(documents))
-    deployers = _deployers(config, home)
+    limit = config.user.max_managed_policies
+    check_attachment_count(f"user {config.user.name}", len(documents) + len(assume_documents), limit)
+    check_attachment_count(f"role {config.roles.name}", len(documents), limit)
+    deployers.update(
+        {
+            account.id: _deployer(config, home, account.id)
+            for account in config.roles.accounts
+            if account.id not in deployers
+        }
+    )
     # Clusters are looked up and their modes chosen first: a mode a cluster does not honour stops the run
     # before any IAM resource is declared.
     targets = [
@@ -96,32 +131,70 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
         for target in targets
     ]
     role_arn_outputs = pulumi.Output.all(*(role.arn for role in roles.values()))
-    outputs: dict[str, Any] = {
-        "userName": user.name,
-        "userArn": user.arn,
-        "policyArns": user.policy_arns,
-        "roleArns": role_arn_outputs,
-        "roleArnFile": role_arn_outputs.apply(", ".join),
-        "roleArnFileJson": role_arn_file_json(role_arn_outputs, config),
-        "eksClusters": [cluster.summary for cluster in clusters],
-    }
+    external_ids = [account.external_id for account in config.roles.accounts]
+    outputs: dict[str, Any] = {}
+    if organization is not None and members is not None:
+        organization_roles = OrganizationRoles(
+            "organization",
+            organization=organization,
+            members=members,
+            stack_set_name=f"{config.roles.name}-StackSet",
+            template_body=body,
+            regions=organization.regions or [aws.config.region or "us-east-1"],
+            trusted_user_arn=user.arn,
+            trusted_user_unique_id=user.unique_id,
+            provider=deployers[organization.admin_account].provider,
+        )
+        member_arns = [role_arn(home.partition, account, config.roles.name) for account in members.account_ids]
+        role_arn_outputs = role_arn_outputs.apply(lambda arns: [*arns, *member_arns])
+        external_ids += [members.external_ids[account] for account in members.account_ids]
+        outputs["organization"] = organization_output(
+            organization, config.roles.name, members, organization_roles.stack_set_name
+        )
+    outputs.update(
+        {
+            "userName": user.name,
+            "userArn": user.arn,
+            "policyArns": user.policy_arns,
+            "roleArns": role_arn_outputs,
+            "roleArnFile": role_arn_outputs.apply(", ".join),
+            "roleArnFileJson": role_arn_file_json(role_arn_outputs, external_ids),
+            "eksClusters": [cluster.summary for cluster in clusters],
+        }
+    )
     if user.access_key is not None:
         outputs["accessKeyId"] = user.access_key_id
         outputs["secretAccessKey"] = user.secret_access_key
     return outputs
 
 
-def _deployers(config: StackConfig, home: Home) -> dict[str, Deployer]:
-    """Account ID to how the stack deploys there; the home account uses the default provider."""
-    deployers = {home.account_id: Deployer()}
+def _deployer(config: StackConfig, home: Home, account_id: str) -> Deployer:
+    """How the stack deploys into an account: the default provider at home, a provider assuming the deploy role
+    elsewhere."""
+    if account_id == home.account_id:
+        return Deployer()
+    deploy_role = role_arn(home.partition, account_id, config.roles.deploy_role_name)
     assumed = provider_role_name(config.roles.deploy_role_name, os.environ, pulumi.runtime.is_dry_run())
-    for account in config.roles.accounts:
-        if account.id != home.account_id:
-            deploy_role = role_arn(home.partition, account.id, config.roles.deploy_role_name)
-            provider_role = role_arn(home.partition, account.id, assumed)
-            provider = account_provider(f"account-{account.id}", account.id, provider_role)
-            deployers[account.id] = Deployer(provider=provider, deploy_role_arn=deploy_role)
-    return deployers
+    provider = account_provider(f"account-{account_id}", account_id, role_arn(home.partition, account_id, assumed))
+    return Deployer(provider=provider, deploy_role_arn=deploy_role)
+
+
+def organization_output(
+    organization: OrganizationConfig, role_name: str, members: OrganizationMembers, stack_set_name: pulumi.Output[str]
+) -> pulumi.Output[dict[str, Any]]:
+    """What Axonius's own organizations mode asks for, and what the StackSet reaches."""
+    summary = stack_set_name.apply(
+        lambda name: {
+            "organizationId": members.organization_id,
+            "managementAccountId": members.management_account_id,
+            "adminAccount": organization.admin_account,
+            "roleName": role_name,
+            "externalId": organization.external_id,
+            "stackSetName": name,
+            "accounts": len(members.account_ids),
+        }
+    )
+    return pulumi.Output.secret(summary) if organization.external_id else summary
 
 
 def role_file_entries(arns: list[str], external_ids: list[str | None]) -> str:
@@ -133,7 +206,6 @@ def role_file_entries(arns: list[str], external_ids: list[str | None]) -> str:
     return json.dumps(entries)
 
 
-def role_arn_file_json(role_arns: pulumi.Output[list[str]], config: StackConfig) -> pulumi.Output[str]:
-    external_ids = [account.external_id for account in config.roles.accounts]
+def role_arn_file_json(role_arns: pulumi.Output[list[str]], external_ids: list[str | None]) -> pulumi.Output[str]:
     content = role_arns.apply(lambda arns: role_file_entries(list(arns), external_ids))
     return pulumi.Output.secret(content) if any(external_ids) else content

@@ -1,7 +1,8 @@
 """IAM policy documents as plain data: read-only grants, assume-role grants and role trust.
 
 AWS counts a managed policy's size without whitespace (6,144 characters) and attaches at most
-10 managed policies to a user or role, so grants are packed into as few documents as fit.
+10 managed policies to a user or role (a quota raisable to 20: `user.maxManagedPolicies`), so grants
+are packed into as few documents as fit.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 
 POLICY_VERSION = "2012-10-17"
 MAX_POLICY_CHARS = 6144
-MAX_ATTACHED_POLICIES = 10
 
 Document = dict[str, Any]
 
@@ -73,11 +73,12 @@ def assume_role_documents(role_arns: Sequence[str]) -> list[Document]:
     return pack(sorted(role_arns), assume_role_document)
 
 
-def check_attachment_count(identity: str, count: int) -> None:
-    if count > MAX_ATTACHED_POLICIES:
+def check_attachment_count(identity: str, count: int, limit: int) -> None:
+    if count > limit:
         raise PolicyLimitError(
-            f"{identity} would need {count} managed policies; AWS attaches at most {MAX_ATTACHED_POLICIES}. "
-            "Select fewer permission sets or actions, or fewer role accounts per stack."
+            f"{identity} would need {count} managed policies; the limit is {limit} (user.maxManagedPolicies, "
+            "AWS's quota: 10 unless raised, at most 20). Select fewer permission sets or actions, raise the quota, "
+            "or use organization mode, whose grant is one statement whatever the number of accounts."
         )
 
 

@@ -19,7 +19,7 @@ from policy_pack.rules.iam_actions import Action, ActionCatalog, is_pattern
 from .permission_sets import PERMISSION_SETS
 
 NAMESPACE = "axonius-aws-access"
-CONFIG_KEYS = ("user", "permissions", "roles", "eks")
+CONFIG_KEYS = ("user", "permissions", "roles", "organization", "eks")
 
 IAM_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]{1,64}")
 IAM_PATH = re.compile(r"/|/[\x21-\x7e]{1,510}/")
@@ -31,8 +31,11 @@ K8S_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
 K8S_SUBJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9:@._-]{0,252}")
 API_GROUP = re.compile(r"|[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
 RESOURCE_NAME = re.compile(r"[a-z][a-z0-9.-]*")
+# Organizations IDs as AWS documents them: a root, or an OU under a root.
+ORGANIZATION_TARGET = re.compile(r"r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}")
 
 SESSION_SECONDS = (3600, 43200)
+MANAGED_POLICIES = (1, 20)  # AWS's default quota is 10 per user or role, raisable to 20
 EKS_MODES = ("auto", "accessEntry", "awsAuth")
 RBAC_VERBS = ("get", "list", "watch")
 
@@ -50,6 +53,7 @@ class UserConfig:
     name: str = "Axonius-Readonly"
     path: str = "/"
     access_key: bool = True
+    max_managed_policies: int = 10
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,19 @@ class RolesConfig:
     accounts: tuple[RoleAccount, ...] = ()
     # Pulumi marks the whole `roles` key secret when any value in it is `secure:`.
     external_ids_secret: bool = False
+
+
+@dataclass(frozen=True)
+class OrganizationConfig:
+    """Roles in every account of some OUs, through a service-managed CloudFormation StackSet."""
+
+    organizational_units: tuple[str, ...]
+    admin_account: str
+    exclude_accounts: tuple[str, ...] = ()
+    external_id: str | None = None
+    regions: tuple[str, ...] = ()  # empty: the stack's region (IAM is global; one instance per account)
+    max_concurrent_percentage: int = 100
+    failure_tolerance_percentage: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,6 +125,7 @@ class StackConfig:
     user: UserConfig = field(default_factory=UserConfig)
     permissions: PermissionsConfig = field(default_factory=PermissionsConfig)
     roles: RolesConfig = field(default_factory=RolesConfig)
+    organization: OrganizationConfig | None = None
     eks: EksConfig = field(default_factory=EksConfig)
 
 
@@ -140,6 +158,13 @@ class _Reader:
         value = raw.get(key, default)
         if not isinstance(value, str) or not rule.fullmatch(value):
             self.problem(f"{path}.{key}", value, accepted)
+            return default
+        return value
+
+    def whole_number(self, path: str, raw: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+        value = raw.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.problem(f"{path}.{key}", value, f"a whole number from {low} to {high}")
             return default
         return value
 
@@ -190,12 +215,13 @@ class _Reader:
 
 IAM_NAME_TEXT = "1 to 64 characters of letters, digits and _+=,.@-"
 ACCOUNT_TEXT = 'a quoted string of 12 digits, e.g. "222222222222"'
+EXTERNAL_ID_TEXT = "2 to 1224 characters of letters, digits and _+=,.@:/-"
 
 
 def parse_stack_config(
     raw: Mapping[str, Any], catalog: ActionCatalog, *, secret_keys: frozenset[str] = frozenset()
 ) -> StackConfig:
-    """Parse the four config objects (`user`, `permissions`, `roles`, `eks`) or raise ConfigError."""
+    """Parse the config objects (`user`, `permissions`, `roles`, `organization`, `eks`) or raise ConfigError."""
     reader = _Reader()
     unknown = sorted(set(raw) - set(CONFIG_KEYS))
     for key in unknown:
@@ -204,6 +230,7 @@ def parse_stack_config(
         user=_parse_user(reader, raw.get("user")),
         permissions=_parse_permissions(reader, raw.get("permissions"), catalog),
         roles=_parse_roles(reader, raw.get("roles"), "roles" in secret_keys),
+        organization=_parse_organization(reader, raw.get("organization"), "organization" in secret_keys),
         eks=_parse_eks(reader, raw.get("eks")),
     )
     if reader.problems:
@@ -212,7 +239,7 @@ def parse_stack_config(
 
 
 def _parse_user(reader: _Reader, value: Any) -> UserConfig:
-    raw = reader.mapping("user", value, ("name", "path", "accessKey"))
+    raw = reader.mapping("user", value, ("name", "path", "accessKey", "maxManagedPolicies"))
     default = UserConfig()
     return UserConfig(
         name=reader.text("user", raw, "name", default.name, IAM_NAME, IAM_NAME_TEXT),
@@ -220,6 +247,9 @@ def _parse_user(reader: _Reader, value: Any) -> UserConfig:
             "user", raw, "path", default.path, IAM_PATH, "'/' or '/a/path/' of printable ASCII, at most 512"
         ),
         access_key=reader.boolean("user", raw, "accessKey", default.access_key),
+        max_managed_policies=reader.whole_number(
+            "user", raw, "maxManagedPolicies", default.max_managed_policies, *MANAGED_POLICIES
+        ),
     )
 
 
@@ -280,7 +310,7 @@ def _parse_roles(reader: _Reader, value: Any, external_ids_secret: bool) -> Role
         external_id = entry.get("externalId")
         if external_id is not None and not (isinstance(external_id, str) and EXTERNAL_ID.fullmatch(external_id)):
             shown = "[secret]" if external_ids_secret else external_id
-            reader.problem(f"{path}.externalId", shown, "2 to 1224 characters of letters, digits and _+=,.@:/-")
+            reader.problem(f"{path}.externalId", shown, EXTERNAL_ID_TEXT)
             return None
         if account_id in seen_ids:
             reader.problem(f"{path}.id", account_id, "each account once (it is listed twice)")
@@ -296,6 +326,54 @@ def _parse_roles(reader: _Reader, value: Any, external_ids_secret: bool) -> Role
         deploy_role_name=reader.text("roles", raw, "deployRoleName", default.deploy_role_name, IAM_NAME, IAM_NAME_TEXT),
         accounts=accounts,
         external_ids_secret=external_ids_secret and any(a.external_id for a in accounts),
+    )
+
+
+def _parse_organization(reader: _Reader, value: Any, secret: bool) -> OrganizationConfig | None:
+    keys = (
+        "organizationalUnits",
+        "excludeAccounts",
+        "adminAccount",
+        "externalId",
+        "regions",
+        "maxConcurrentPercentage",
+        "failureTolerancePercentage",
+    )
+    if value is None:
+        return None
+    raw = reader.mapping("organization", value, keys)
+    target_text = "an OU ID (ou-...) or a root ID (r-...)"
+    units = reader.items(
+        "organization.organizationalUnits",
+        raw.get("organizationalUnits"),
+        reader.matching(ORGANIZATION_TARGET, target_text),
+    )
+    if not units:
+        reader.problem(
+            "organization.organizationalUnits", raw.get("organizationalUnits"), f"a non-empty list of {target_text}"
+        )
+    admin = reader.matching(ACCOUNT_ID, ACCOUNT_TEXT)("organization.adminAccount", raw.get("adminAccount"))
+    external_id = raw.get("externalId")
+    if external_id is not None and not (isinstance(external_id, str) and EXTERNAL_ID.fullmatch(external_id)):
+        reader.problem("organization.externalId", "[secret]" if secret else external_id, EXTERNAL_ID_TEXT)
+        external_id = None
+    default = OrganizationConfig((), "")
+    return OrganizationConfig(
+        organizational_units=units,
+        admin_account=admin or "",
+        exclude_accounts=reader.items(
+            "organization.excludeAccounts", raw.get("excludeAccounts"), reader.matching(ACCOUNT_ID, ACCOUNT_TEXT)
+        ),
+        external_id=external_id,
+        regions=reader.items(
+            "organization.regions", raw.get("regions"), reader.matching(REGION, "an AWS region such as us-east-1")
+        ),
+        max_concurrent_percentage=reader.whole_number(
+            "organization", raw, "maxConcurrentPercentage", default.max_concurrent_percentage, 1, 100
+        ),
+        failure_tolerance_percentage=reader.whole_number(
+            "organization", raw, "failureTolerancePercentage", default.failure_tolerance_percentage, 0, 100
+        ),
     )
 
 

@@ -25,7 +25,7 @@ def test_the_analyzer_describes_every_policy_and_its_level(pack):
     assert info.name == "axonius-read-only"
     levels = {p.name: p.enforcementLevel for p in info.policies}
     assert levels[READ_ONLY] == 1 and levels[SENSITIVE] == 0 and levels[WILDCARDS] == 0  # 1 mandatory, 0 advisory
-    assert len(levels) == 10
+    assert len(levels) == 12
 
 
 def test_explicit_read_actions_pass(pack):

@@ -44,7 +44,7 @@ def test_json_is_one_object_with_secrets_hidden(capsys):
     code, out, _ = run_cli(capsys, "--stack", "dev", "--json")
     assert code == 0
     result = json.loads(out)
-    assert set(result) == {"stack", "resources", "outputs", "violations"}
+    assert set(result) == {"stack", "resources", "outputs", "violations", "providerProcesses"}
     assert result["stack"] == "dev" and result["violations"] == []
     resource = result["resources"][0]
     assert set(resource) == {"urn", "type", "name", "parent", "provider", "inputs"}

@@ -96,10 +96,11 @@ def test_assume_role_documents_list_exact_arns():
     assert all(d["Statement"][0]["Action"] == "sts:AssumeRole" for d in documents)
 
 
-def test_more_than_ten_policies_is_a_clear_error():
-    check_attachment_count("user x", 10)
-    with pytest.raises(PolicyLimitError, match="user x would need 11 managed policies; AWS attaches at most 10"):
-        check_attachment_count("user x", 11)
+def test_more_policies_than_the_limit_is_a_clear_error():
+    check_attachment_count("user x", 10, 10)
+    with pytest.raises(PolicyLimitError, match=r"user x would need 11 managed policies; the limit is 10 \(user"):
+        check_attachment_count("user x", 11, 10)
+    check_attachment_count("user x", 11, 20)
 
 
 def test_trust_document_pins_the_user_and_the_external_id():

@@ -171,10 +171,21 @@ def test_bad_config_stops_the_program_before_any_resource(run_stack):
 
 def test_too_many_policies_for_the_user_is_a_clear_error(run_stack):
     accounts = [{"id": f"{n:012d}"} for n in range(100000000000, 100000000900)]
-    with pytest.raises(pulumi.RunError, match="would need 12 managed policies; AWS attaches at most 10"):
+    with pytest.raises(pulumi.RunError, match="would need 12 managed policies; the limit is 10"):
         run_stack(
             {
                 "permissions": {"sets": ["adapter", "security-services", "cloud-asset-compliance"]},
                 "roles": {"accounts": accounts},
             }
         )
+
+
+def test_the_managed_policy_limit_follows_user_max_managed_policies(run_stack):
+    config = {
+        "permissions": {"sets": ["adapter", "security-services", "cloud-asset-compliance"]},
+        "roles": {"accounts": [{"id": "222222222222"}]},
+    }
+    with pytest.raises(pulumi.RunError, match="user Axonius-Readonly would need 4 managed policies; the limit is 3"):
+        run_stack({**config, "user": {"maxManagedPolicies": 3}})
+    run = run_stack({**config, "user": {"maxManagedPolicies": 4}})
+    assert len(of_type(run, "aws:iam/userPolicyAttachment:UserPolicyAttachment")) == 4

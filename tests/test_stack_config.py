@@ -7,6 +7,7 @@ import pytest
 from components.stack_config import (
     ConfigError,
     EksCluster,
+    OrganizationConfig,
     RoleAccount,
     StackConfig,
     check_cluster_accounts,
@@ -175,3 +176,49 @@ def test_clusters_must_be_in_a_reachable_account(catalog):
         "eks.clusters[2].account: '333333333333' is not accepted; expected the user's account (111111111111) "
         "or one listed in roles.accounts",
     )
+
+
+ORGANIZATION = {"organizationalUnits": ["ou-ab12-11111111", "r-ab12"], "adminAccount": "999999999999"}
+
+
+def test_organization_parses_with_its_defaults(catalog):
+    config = parse_stack_config({"organization": ORGANIZATION, "user": {"maxManagedPolicies": 20}}, catalog)
+    assert config.organization == OrganizationConfig(("ou-ab12-11111111", "r-ab12"), "999999999999")
+    assert config.organization.max_concurrent_percentage == 100
+    assert config.organization.failure_tolerance_percentage == 0
+    assert config.organization.regions == () and config.organization.external_id is None
+    assert config.user.max_managed_policies == 20
+    assert parse_stack_config({}, catalog).organization is None
+
+
+@pytest.mark.parametrize(
+    ("organization", "expected"),
+    [
+        ({"adminAccount": "999999999999"}, "organization.organizationalUnits: None is not accepted; expected a non"),
+        ({**ORGANIZATION, "organizationalUnits": ["ou-1"]}, "organization.organizationalUnits[0]: 'ou-1'"),
+        ({**ORGANIZATION, "adminAccount": 999999999999}, "organization.adminAccount: 999999999999 is not"),
+        ({**ORGANIZATION, "excludeAccounts": ["1"]}, "organization.excludeAccounts[0]: '1' is not accepted"),
+        ({**ORGANIZATION, "regions": ["mars"]}, "organization.regions[0]: 'mars' is not accepted"),
+        ({**ORGANIZATION, "maxConcurrentPercentage": 0}, "organization.maxConcurrentPercentage: 0 is not accepted"),
+        ({**ORGANIZATION, "failureTolerancePercentage": 101}, "organization.failureTolerancePercentage: 101"),
+        ({**ORGANIZATION, "externalId": "x"}, "organization.externalId: 'x' is not accepted"),
+        ({**ORGANIZATION, "ous": []}, "organization.ous: unknown key"),
+    ],
+)
+def test_each_organization_rule_names_the_key(catalog, organization, expected):
+    assert any(p.startswith(expected) for p in problems(catalog, {"organization": organization})), expected
+
+
+def test_a_secret_organization_external_id_is_never_echoed(catalog):
+    found = problems(catalog, {"organization": {**ORGANIZATION, "externalId": "?"}}, frozenset({"organization"}))
+    assert found == [
+        "organization.externalId: '[secret]' is not accepted; expected 2 to 1224 characters of letters, digits "
+        "and _+=,.@:/-"
+    ]
+
+
+@pytest.mark.parametrize("value", [0, 21, True, "10"])
+def test_max_managed_policies_is_one_to_twenty(catalog, value):
+    assert problems(catalog, {"user": {"maxManagedPolicies": value}}) == [
+        f"user.maxManagedPolicies: {value!r} is not accepted; expected a whole number from 1 to 20"
+    ]

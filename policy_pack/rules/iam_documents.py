@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .iam_actions import Action, ActionCatalog, is_pattern
+from .organization_grant import organization_grant_problem
 
 ASSUME_ROLE = "sts:AssumeRole"
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9_+=,.@/-]+")
@@ -121,10 +122,14 @@ def _check_statement(
             found.problems.append(f"{label} has an Action that is not a string: {pattern!r}")
             continue
         if pattern == ASSUME_ROLE:
+            organization_problem = None
             if not is_specific_role_list(statement.get("Resource")):
+                organization_problem = organization_grant_problem(statement)
+            if organization_problem is not None:
                 found.problems.append(
                     f"{label} allows {ASSUME_ROLE} on {statement.get('Resource', statement.get('NotResource'))!r}; "
-                    "list the specific role ARNs it may assume (no wildcards)"
+                    "list the specific role ARNs it may assume (no wildcards), or one role name in one "
+                    f"organization ({organization_problem})"
                 )
             continue
         matches = catalog.expand(pattern)

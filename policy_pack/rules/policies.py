@@ -17,6 +17,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from .cloudformation import TemplateIam, template_iam
 from .eks_identity import (
     check_access_entry,
     check_access_policy_association,
@@ -41,6 +42,9 @@ DOCUMENT_TYPES = frozenset(
         "aws:iam/groupPolicy:GroupPolicy",
     }
 )
+# CloudFormation templates are read for the IAM they would create (rules/cloudformation.py).
+TEMPLATE_TYPES = frozenset({"aws:cloudformation/stackSet:StackSet", "aws:cloudformation/stack:Stack"})
+STACK_SET_INSTANCE_TYPE = "aws:cloudformation/stackSetInstance:StackSetInstance"
 ACCESS_ENTRY_TYPE = "aws:eks/accessEntry:AccessEntry"
 ACCESS_POLICY_TYPE = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
 CONFIG_MAP_TYPES = frozenset({"kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:ConfigMapPatch"})
@@ -71,7 +75,13 @@ def props_of(props: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     return {key: prop(props, key) for key in keys if key in props}
 
 
+def resource_template(props: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> TemplateIam:
+    return template_iam(prop(props, "templateBody"), prop(props, "templateUrl"), prop(props, "parameters"), overrides)
+
+
 def iam_documents(resource_type: str, props: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    if resource_type in TEMPLATE_TYPES:
+        return resource_template(props).documents
     if resource_type in DOCUMENT_TYPES:
         return [("policy", prop(props, "policy"))]
     if resource_type == ROLE_TYPE:
@@ -104,15 +114,72 @@ def _documents_check(pick: Callable[[DocumentFindings], Sequence[str]]) -> Check
 
 
 def _trust_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    yield from check_trust_policy(prop(props, "assumeRolePolicy"))
     bound = config.get("maxSessionDuration", DEFAULT_MAX_SESSION_SECONDS)
+    if resource_type in TEMPLATE_TYPES:
+        yield from template_trust_findings(resource_template(props), bound)
+        return
+    yield from check_trust_policy(prop(props, "assumeRolePolicy"))
     yield from check_session_duration(prop(props, "maxSessionDuration"), bound)
 
 
+def template_trust_findings(template: TemplateIam, bound: int) -> Iterable[str]:
+    for label, trust in template.trusts:
+        yield from (f"{label}: {message}" for message in check_trust_policy(trust))
+    for label, seconds in template.sessions:
+        yield from (f"{label}: {message}" for message in check_session_duration(seconds, bound))
+
+
 def _attachment_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
+    if resource_type in TEMPLATE_TYPES:
+        for label, arn in resource_template(props).attachments:
+            yield from (f"{label}: {message}" for message in check_aws_managed_arn(arn))
+        return
     arns = prop(props, "managedPolicyArns") or [] if resource_type == ROLE_TYPE else [prop(props, "policyArn")]
     for arn in arns:
         yield from check_aws_managed_arn(arn)
+
+
+def _template_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
+    return resource_template(props).problems
+
+
+def template_findings(template: TemplateIam, bound: int) -> list[str]:
+    """Every mandatory finding about one template: what cannot be read, documents, trust, session, attachments."""
+    findings = list(template.problems)
+    for label, document in template.documents:
+        findings.extend(f"{label}: {message}" for message in document_findings(document).problems)
+    findings.extend(template_trust_findings(template, bound))
+    for label, arn in template.attachments:
+        findings.extend(f"{label}: {message}" for message in check_aws_managed_arn(arn))
+    return findings
+
+
+def _stack_set_overrides(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """A StackSetInstance's parameter overrides change the template's values: check it again with them."""
+    stack_sets = {
+        prop(resource.props, "name"): resource
+        for resource in args.resources
+        if resource.resource_type == "aws:cloudformation/stackSet:StackSet"
+    }
+    for resource in args.resources:
+        if resource.resource_type != STACK_SET_INSTANCE_TYPE:
+            continue
+        overrides = prop(resource.props, "parameterOverrides")
+        if not overrides:
+            continue
+        name = prop(resource.props, "stackSetName")
+        stack_set = stack_sets.get(name)
+        if stack_set is None:
+            report_violation(
+                f"overrides parameters of StackSet {name!r}, which this stack does not declare, so its template "
+                "cannot be checked with them; declare the StackSet in this stack",
+                resource.urn,
+            )
+            continue
+        template = resource_template(stack_set.props, overrides)
+        bound = (args.get_config() or {}).get("maxSessionDuration", DEFAULT_MAX_SESSION_SECONDS)
+        for message in template_findings(template, bound):
+            report_violation(f"with its parameter overrides, {message}", resource.urn)
 
 
 def _rbac_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
@@ -248,7 +315,17 @@ def _never_raise(
 
 
 def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
-    iam_types = DOCUMENT_TYPES | {ROLE_TYPE}
+    iam_types = DOCUMENT_TYPES | {ROLE_TYPE} | TEMPLATE_TYPES
+    session_schema = PolicyConfigSchema(
+        properties={
+            "maxSessionDuration": {
+                "type": "integer",
+                "minimum": 900,
+                "maximum": 43200,
+                "default": DEFAULT_MAX_SESSION_SECONDS,
+            }
+        }
+    )
     return [
         resource_policy(
             "iam-read-only-actions",
@@ -276,24 +353,21 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
         resource_policy(
             "iam-role-trust",
             "Roles trust only specific IAM users or roles, for bounded sessions",
-            {ROLE_TYPE},
+            {ROLE_TYPE} | TEMPLATE_TYPES,
             _trust_check,
-            config_schema=PolicyConfigSchema(
-                properties={
-                    "maxSessionDuration": {
-                        "type": "integer",
-                        "minimum": 900,
-                        "maximum": 43200,
-                        "default": DEFAULT_MAX_SESSION_SECONDS,
-                    }
-                }
-            ),
+            config_schema=session_schema,
         ),
         resource_policy(
             "iam-managed-policy-attachments",
             "Attached AWS managed policies grant only List/Read",
-            ATTACHMENT_TYPES | {ROLE_TYPE},
+            ATTACHMENT_TYPES | {ROLE_TYPE} | TEMPLATE_TYPES,
             _attachment_check,
+        ),
+        resource_policy(
+            "cloudformation-templates",
+            "CloudFormation templates can be read, resolved and hold only IAM resources the pack checks",
+            TEMPLATE_TYPES,
+            _template_check,
         ),
         resource_policy(
             "kubernetes-rbac-read-only",
@@ -318,6 +392,13 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
             description="Attached customer managed policies are declared in this stack and grant only List/Read",
             validate=_never_raise(_customer_attachments),
             enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+        StackValidationPolicy(
+            name="cloudformation-stack-set-overrides",
+            description="A StackSet's template passes again with each instance's parameter overrides",
+            validate=_never_raise(_stack_set_overrides),
+            enforcement_level=EnforcementLevel.MANDATORY,
+            config_schema=session_schema,
         ),
         StackValidationPolicy(
             name="eks-groups-bound-read-only",

@@ -1,0 +1,279 @@
+"""The pack reads CloudFormation templates over gRPC: our template passes, smuggled grants do not."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.organization_template import role_template, template_body
+from components.permission_sets import select_actions
+from components.policy_documents import read_only_documents
+from policy_pack.rules.cloudformation import template_iam
+from policy_pack.rules.organization_grant import organization_grant_problem
+from tests.pack_helpers import findings, mandatory, resource
+
+STACK_SET = "aws:cloudformation/stackSet:StackSet"
+STACK = "aws:cloudformation/stack:Stack"
+USER = "arn:aws:iam::111111111111:user/Axonius-Readonly"
+PARAMETERS = {"UserArn": USER, "UserUniqueId": "AIDAEXAMPLE1234567890", "ExternalId": "ORG-WIDE-ID"}
+
+
+@pytest.fixture(scope="module")
+def template(catalog) -> dict:
+    documents = read_only_documents(select_actions(("adapter",), (), (), catalog))
+    return role_template("Axonius-Readonly-Role", 14400, documents, with_external_id=True)
+
+
+def stack_set(template: dict, parameters: dict | None = None) -> dict:
+    return {"templateBody": json.dumps(template), "parameters": PARAMETERS if parameters is None else parameters}
+
+
+def with_resource(template: dict, logical_id: str, resource: dict) -> dict:
+    return {**template, "Resources": {**template["Resources"], logical_id: resource}}
+
+
+def managed_policy(document: dict) -> dict:
+    return {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": document}}
+
+
+def test_our_template_passes_every_policy(pack, template):
+    assert len(template_body(template)) < 51200
+    assert findings(pack, STACK_SET, stack_set(template)) == {}
+
+
+def test_a_write_smuggled_into_the_template_is_rejected(pack, template):
+    smuggled = with_resource(
+        template,
+        "Extra",
+        managed_policy(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}
+        ),
+    )
+    (message,) = mandatory(pack, STACK_SET, stack_set(smuggled))
+    assert "template resource Extra (AWS::IAM::ManagedPolicy) PolicyDocument" in message
+    assert "s3:PutObject (Write)" in message
+
+
+def test_a_write_behind_a_parameter_is_resolved_and_rejected(pack, template):
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": {"Fn::Sub": "iam:${Verb}User"}, "Resource": "*"}],
+    }
+    hidden = with_resource(template, "Hidden", managed_policy(document))
+    hidden["Parameters"] = {**hidden["Parameters"], "Verb": {"Type": "String", "Default": "Get"}}
+    assert mandatory(pack, STACK_SET, stack_set(hidden)) == []  # iam:GetUser is Read
+    messages = mandatory(pack, STACK_SET, stack_set(hidden, {**PARAMETERS, "Verb": "Create"}))
+    assert len(messages) == 1 and "iam:CreateUser (Write)" in messages[0]
+
+
+def test_inline_role_policies_in_yaml_with_short_form_tags_are_checked(pack):
+    body = """
+Parameters:
+  Service: {Type: String}
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub "arn:${AWS::Partition}:iam::111111111111:user/Axonius-Readonly"}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: !Join [":", [!Ref Service, "DeleteBucket"]]
+                Resource: "*"
+"""
+    messages = mandatory(pack, STACK, {"templateBody": body, "parameters": {"Service": "s3"}})
+    assert len(messages) == 1 and "Policies[0]" in messages[0] and "s3:DeleteBucket (Write)" in messages[0]
+
+
+def test_an_unresolvable_principal_is_rejected(pack, template):
+    role = template["Resources"]["InventoryRole"]
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": {"Fn::ImportValue": "SomeoneElse"}}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    changed = with_resource(
+        template, "InventoryRole", {**role, "Properties": {**role["Properties"], "AssumeRolePolicyDocument": trust}}
+    )
+    messages = mandatory(pack, STACK_SET, stack_set(changed))
+    assert any("Principal" in m and "cannot be resolved from the parameters" in m for m in messages), messages
+
+
+def test_an_account_wide_principal_from_a_parameter_is_rejected(pack, template):
+    messages = mandatory(pack, STACK_SET, stack_set(template, {**PARAMETERS, "UserArn": "*"}))
+    assert any("trusts '*'" in m for m in messages), messages
+
+
+def test_a_missing_parameter_leaves_the_principal_unresolved(pack, template):
+    messages = mandatory(pack, STACK_SET, stack_set(template, {"UserUniqueId": "AIDA1", "ExternalId": "x1"}))
+    assert any("{{unresolved:UserArn}}" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    ("resource", "expected"),
+    [
+        ({"Type": "AWS::Lambda::Function", "Properties": {}}, "Foreign (AWS::Lambda::Function): this pack checks only"),
+        ({"Type": "AWS::IAM::AccessKey", "Properties": {"UserName": "x"}}, "Foreign (AWS::IAM::AccessKey): this pack"),
+        (
+            {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {"Statement": []},
+                    "ManagedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"],
+                },
+            },
+            "'AdministratorAccess' grants more than List/Read",
+        ),
+        (
+            {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {"Statement": []},
+                    "ManagedPolicyArns": ["arn:aws:iam::222222222222:policy/Theirs"],
+                },
+            },
+            "neither an AWS managed policy nor declared in this template",
+        ),
+    ],
+)
+def test_foreign_resources_and_unverifiable_attachments_are_rejected(pack, template, resource, expected):
+    messages = mandatory(pack, STACK_SET, stack_set(with_resource(template, "Foreign", resource)))
+    assert any(expected in m for m in messages), messages
+
+
+def test_a_template_url_cannot_be_seen(pack):
+    (message,) = mandatory(pack, STACK_SET, {"templateUrl": "https://s3.amazonaws.com/b/t.yaml"})
+    assert "points at a template the pack cannot read; pass the template as templateBody" in message
+
+
+def test_a_longer_session_than_the_bound_is_rejected(pack, template):
+    role = template["Resources"]["InventoryRole"]
+    longer = with_resource(
+        template, "InventoryRole", {**role, "Properties": {**role["Properties"], "MaxSessionDuration": "43200"}}
+    )
+    messages = mandatory(pack, STACK_SET, stack_set(longer))
+    assert any("maxSessionDuration is 43200 seconds; at most 14400" in m for m in messages), messages
+
+
+def test_instance_overrides_are_checked_with_the_stack_sets_template(pack, template):
+    hidden = with_resource(
+        template,
+        "Hidden",
+        managed_policy(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": {"Fn::Sub": "iam:${Verb}User"}, "Resource": "*"}],
+            }
+        ),
+    )
+    hidden["Parameters"] = {**hidden["Parameters"], "Verb": {"Type": "String", "Default": "Get"}}
+    resources = [
+        ("aws:cloudformation/stackSet:StackSet", {"name": "ss", **stack_set(hidden)}),
+        (
+            "aws:cloudformation/stackSetInstance:StackSetInstance",
+            {"stackSetName": "ss", "parameterOverrides": {"Verb": "Delete"}},
+        ),
+        (
+            "aws:cloudformation/stackSetInstance:StackSetInstance",
+            {"stackSetName": "other", "parameterOverrides": {"Verb": "Get"}},
+        ),
+    ]
+    messages = [
+        v.message
+        for v in pack.analyze_stack([resource(t, p, f"r{n}") for n, (t, p) in enumerate(resources)])
+        if v.policy == "cloudformation-stack-set-overrides"
+    ]
+    assert any("with its parameter overrides" in m and "iam:DeleteUser (Write)" in m for m in messages), messages
+    assert any("StackSet 'other', which this stack does not declare" in m for m in messages), messages
+
+
+ORG_GRANT = {
+    "Effect": "Allow",
+    "Action": "sts:AssumeRole",
+    "Resource": "arn:aws:iam::*:role/Axonius-Readonly-Role",
+    "Condition": {
+        "StringEquals": {"aws:ResourceOrgID": "o-exampleorg1"},
+        "ForAnyValue:StringLike": {"aws:ResourceOrgPaths": ["o-exampleorg1/*/ou-ab12-11111111/*"]},
+    },
+}
+
+
+def policy(*statements: dict) -> dict:
+    return {"policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})}
+
+
+def test_the_org_scoped_grant_passes_over_grpc(pack):
+    assert findings(pack, "aws:iam/policy:Policy", policy(ORG_GRANT)) == {}
+    assert (
+        findings(
+            pack,
+            "aws:iam/policy:Policy",
+            policy({**ORG_GRANT, "Condition": {"StringEquals": {"aws:ResourceOrgID": "o-exampleorg1"}}}),
+        )
+        == {}
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"Resource": "arn:aws:iam::*:role/*"}, "exact path and name"),
+        ({"Resource": "arn:aws:iam::*:role/Axonius-*"}, "exact path and name"),
+        ({"Resource": ["arn:aws:iam::*:role/A", "arn:aws:iam::*:role/B"]}, "exact path and name"),
+        ({"Condition": {"StringEqualsIfExists": {"aws:ResourceOrgID": "o-exampleorg1"}}}, "no ...IfExists"),
+        ({"Condition": {"StringLike": {"aws:ResourceOrgID": "o-*"}}}, "no ...IfExists, no other operator"),
+        ({"Condition": {"StringEquals": {"aws:ResourceOrgID": "o-*"}}}, "exactly one organization ID"),
+        ({"Condition": {"StringEquals": {"aws:ResourceOrgID": ["o-exampleorg1", "o-exampleorg2"]}}}, "exactly one"),
+        ({"Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-exampleorg1"}}}, "exactly one organization ID"),
+        ({"Condition": {}}, "exactly one organization ID"),
+        (
+            {
+                "Condition": {
+                    "StringEquals": {"aws:ResourceOrgID": "o-exampleorg1"},
+                    "ForAnyValue:StringLike": {"aws:ResourceOrgPaths": ["*"]},
+                }
+            },
+            "paths that start with o-exampleorg1/",
+        ),
+    ],
+)
+def test_other_wildcard_account_forms_are_rejected(pack, change, reason):
+    statement = {**ORG_GRANT, **change}
+    assert organization_grant_problem(statement) is not None
+    (message,) = mandatory(pack, "aws:iam/policy:Policy", policy(statement))
+    assert reason in message and "sts:AssumeRole" in message
+
+
+def test_configured_role_names_limit_the_org_grant():
+    assert organization_grant_problem(ORG_GRANT, {"Axonius-Readonly-Role"}) is None
+    assert "not one of the assumable role names" in organization_grant_problem(ORG_GRANT, {"Other"})
+
+
+def test_template_reading_never_raises_on_odd_input():
+    for body in (
+        "",
+        "[1]",
+        "{",
+        "Resources: 3",
+        "Resources: {A: 1}",
+        "!Ref",
+        json.dumps(
+            {
+                "Resources": {
+                    "A": {
+                        "Type": "AWS::IAM::Role",
+                        "Properties": {"AssumeRolePolicyDocument": 5, "ManagedPolicyArns": [{"Ref": "Nope"}]},
+                    }
+                }
+            }
+        ),
+    ):
+        assert template_iam(body).problems
