@@ -21,15 +21,30 @@ from .eks_identity import (
     check_access_entry,
     check_access_policy_association,
     check_aws_auth_data,
-    check_mapping_groups,
+    check_iam_identity_mapping,
+    check_mapping,
     is_aws_auth,
 )
 from .iam_actions import default_catalog
 from .iam_documents import DocumentFindings, check_document
-from .kubernetes_rbac import BINDING_TYPES, ROLE_TYPES, check_binding, check_role
+from .kubernetes_rbac import (
+    BINDING_KINDS,
+    RBAC_GROUP,
+    ROLE_KINDS,
+    DeclaredObject,
+    KubernetesType,
+    binding_findings,
+    check_binding,
+    check_role,
+    claimed_type,
+    kubernetes_type,
+    objects,
+    same_kind,
+)
 from .managed_policies import ATTACHMENT_TYPES, check_aws_managed_arn, is_customer_policy_arn
 from .sensitive_actions import sensitive_actions
 from .trust import DEFAULT_MAX_SESSION_SECONDS, check_session_duration, check_trust_policy
+from .unknowns import Unknown, resolve, unknowns
 
 POLICY_TYPE = "aws:iam/policy:Policy"
 ROLE_TYPE = "aws:iam/role:Role"
@@ -41,12 +56,15 @@ DOCUMENT_TYPES = frozenset(
         "aws:iam/groupPolicy:GroupPolicy",
     }
 )
-ACCESS_ENTRY_TYPE = "aws:eks/accessEntry:AccessEntry"
+ACCESS_ENTRY_TYPES = frozenset({"aws:eks/accessEntry:AccessEntry", "aws-native:eks:AccessEntry"})
 ACCESS_POLICY_TYPE = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
-CONFIG_MAP_TYPES = frozenset({"kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:ConfigMapPatch"})
-# Our aws-auth mapping; any other dynamic resource carrying the same props is checked the same way.
-DYNAMIC_TYPES = frozenset({"pulumi-python:dynamic/eks:AwsAuthMapping", "pulumi-python:dynamic:Resource"})
-AWS_AUTH_MAPPING_KEY = "mapKind"  # marks our aws-auth mapping among dynamic resources
+AWS_AUTH_MAPPING_TYPE = "pulumi-python:dynamic/eks:AwsAuthMapping"
+DYNAMIC_PREFIX = "pulumi-python:dynamic"
+AWS_AUTH_MAPPING_KEY = "mapKind"  # marks an aws-auth mapping among other dynamic resources
+IAM_IDENTITY_MAPPING_GROUP = "iamauthenticator.k8s.aws"  # aws-iam-authenticator's CRD backend
+# Kubernetes resources are recognised by the group and kind in their type token, whatever its version or spelling.
+KUBERNETES_PREFIX = "kubernetes:"
+DEFAULT_ALLOWED_CLUSTER_ROLES = ("view",)
 
 Check = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Iterable[str]]
 
@@ -64,11 +82,6 @@ def plain(value: Any) -> Any:
 
 def prop(props: Mapping[str, Any], key: str) -> Any:
     return plain(props[key]) if key in props else None
-
-
-def props_of(props: Mapping[str, Any], *keys: str) -> dict[str, Any]:
-    """Only the properties a check reads, so an unknown value elsewhere does not stop it during preview."""
-    return {key: prop(props, key) for key in keys if key in props}
 
 
 def iam_documents(resource_type: str, props: Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -115,40 +128,128 @@ def _attachment_check(resource_type: str, props: Mapping[str, Any], config: Mapp
         yield from check_aws_managed_arn(arn)
 
 
-def _rbac_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    return check_role(props_of(props, "rules", "aggregationRule"))
+ObjectCheck = Callable[[KubernetesType, Any], list[str]]
+# What each Kubernetes check reads: an unknown value anywhere else does not hold it up during preview.
+ROLE_FIELDS = (("rules",), ("aggregationRule",), ("metadata", "labels"))
+BINDING_FIELDS = (("roleRef",), ("subjects",), ("metadata", "namespace"))
+CONFIG_MAP_FIELDS = (("metadata", "name"), ("metadata", "namespace"), ("data",))
 
 
-def _binding_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    return check_binding(props_of(props, "roleRef", "subjects"))
+def _unknown_fields(obj: Any, fields: Sequence[tuple[str, ...]]) -> list[Unknown]:
+    found: list[Unknown] = []
+    for path in fields:
+        value = obj
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        found.extend(unknowns(value))
+    return found
+
+
+def _kubernetes_check(group: str, kinds: Sequence[str], check_object: ObjectCheck, fields: Sequence) -> Check:
+    """Run `check_object` on every object of the given kinds a Kubernetes resource declares (each List item too);
+    report what is found among known values, then name what is not known yet."""
+
+    def check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
+        declared = kubernetes_type(resource_type)
+        if declared is None:
+            return
+        resolved = resolve(props)
+        claimed = claimed_type(declared, resolved)
+        if not any(t is not None and t.is_kind(group, *kinds) for t in (declared, claimed)):
+            return
+        if claimed is not None and not same_kind(declared, claimed):
+            yield (
+                f"its type {resource_type} and its apiVersion/kind ({resolved.get('apiVersion')}, "
+                f"{resolved.get('kind')}) disagree, so which object the provider writes cannot be told; make them match"
+            )
+            return
+        pending = [resolved["items"]] if isinstance(resolved.get("items"), Unknown) else []
+        for label, obj in objects(declared, resolved):
+            yield from (f"{label}{problem}" for problem in check_object(declared, obj))
+            pending.extend(_unknown_fields(obj, fields))
+        if pending:
+            raise pending[0].error()
+
+    return check
+
+
+def _role_object(declared: KubernetesType, obj: Any) -> list[str]:
+    return check_role(obj, declared.form)
+
+
+def _binding_object(declared: KubernetesType, obj: Any) -> list[str]:
+    return check_binding(obj, declared.kind, declared.form)
+
+
+def _config_map_object(declared: KubernetesType, obj: Any) -> list[str]:
+    return check_aws_auth_data(obj.get("data")) if isinstance(obj, dict) and is_aws_auth(obj) else []
+
+
+def _identity_mapping_object(declared: KubernetesType, obj: Any) -> list[str]:
+    return check_iam_identity_mapping(obj) if isinstance(obj, dict) else [f"{obj!r} is not an object"]
+
+
+_rbac_check = _kubernetes_check(RBAC_GROUP, ROLE_KINDS, _role_object, ROLE_FIELDS)
+_binding_check = _kubernetes_check(RBAC_GROUP, BINDING_KINDS, _binding_object, BINDING_FIELDS)
+_aws_auth_check = _kubernetes_check("", ("ConfigMap",), _config_map_object, CONFIG_MAP_FIELDS)
+_identity_mapping_check = _kubernetes_check(
+    IAM_IDENTITY_MAPPING_GROUP, ("IAMIdentityMapping",), _identity_mapping_object, (("spec",),)
+)
+
+
+def _is_kubernetes_type(resource_type: str) -> bool:
+    return resource_type.startswith(KUBERNETES_PREFIX)
+
+
+def _is_eks_identity_type(resource_type: str) -> bool:
+    return (
+        resource_type in ACCESS_ENTRY_TYPES
+        or resource_type == ACCESS_POLICY_TYPE
+        or resource_type.startswith((KUBERNETES_PREFIX, DYNAMIC_PREFIX))
+    )
+
+
+def _picked(props: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """The named properties only, unknown ones marked: an unknown value elsewhere does not hold up the check."""
+    return {key: value for key, value in resolve(props).items() if key in keys}
+
+
+def _decided(problems: list[str], checked: Any) -> Iterable[str]:
+    """`problems`, then the first unknown value among what was checked, if any."""
+    yield from problems
+    for unknown in unknowns(checked):
+        raise unknown.error()
 
 
 def _eks_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    if resource_type == ACCESS_ENTRY_TYPE:
-        return check_access_entry(props_of(props, "kubernetesGroups", "userName"))
-    if resource_type == ACCESS_POLICY_TYPE:
-        return check_access_policy_association(props_of(props, "policyArn"))
-    if resource_type in CONFIG_MAP_TYPES:
-        metadata = {"metadata": prop(props, "metadata")}
-        return check_aws_auth_data(prop(props, "data")) if is_aws_auth(metadata) else []
-    if resource_type in DYNAMIC_TYPES and AWS_AUTH_MAPPING_KEY in props:
-        return check_mapping_groups(prop(props, "groups"))
-    return []
+    if resource_type in ACCESS_ENTRY_TYPES:
+        entry = _picked(props, "kubernetesGroups", "userName", "username", "type", "accessPolicies")
+        yield from _decided(check_access_entry(entry), entry)
+    elif resource_type == ACCESS_POLICY_TYPE:
+        association = _picked(props, "policyArn")
+        yield from _decided(check_access_policy_association(association), association)
+    elif resource_type.startswith(DYNAMIC_PREFIX):
+        if AWS_AUTH_MAPPING_KEY in props or resource_type == AWS_AUTH_MAPPING_TYPE:
+            mapping = _picked(props, "mapKind", "username", "groups")
+            yield from _decided(check_mapping(mapping), mapping)
+    else:
+        yield from _aws_auth_check(resource_type, props, config)
+        yield from _identity_mapping_check(resource_type, props, config)
 
 
 def resource_policy(
     name: str,
     description: str,
-    types: Iterable[str],
+    types: Iterable[str] | Callable[[str], bool],
     check: Check,
     *,
     level: EnforcementLevel = EnforcementLevel.MANDATORY,
     config_schema: PolicyConfigSchema | None = None,
 ) -> ResourceValidationPolicy:
-    applies_to = frozenset(types)
+    applies_to = types if callable(types) else frozenset(types).__contains__
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type not in applies_to:
+        if not applies_to(args.resource_type):
             return
         try:
             for message in check(args.resource_type, args.props, args.get_config() or {}):
@@ -195,42 +296,22 @@ def _customer_attachments(args: StackValidationArgs, report_violation: ReportVio
                 report_violation(f"attaches {arn}, which grants more than List/Read", resource.urn)
 
 
-def _mapped_groups(resources: Sequence[Any]) -> set[str]:
-    groups: set[str] = set()
-    for resource in resources:
-        if resource.resource_type == ACCESS_ENTRY_TYPE:
-            groups.update(prop(resource.props, "kubernetesGroups") or [])
-        elif resource.resource_type in DYNAMIC_TYPES and AWS_AUTH_MAPPING_KEY in resource.props:
-            groups.update(prop(resource.props, "groups") or [])
-    return groups
-
-
-def _groups_bound_read_only(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    groups = _mapped_groups(args.resources)
-    roles: dict[tuple[str, str], list[bool]] = {}
+def _bindings_allow_list(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    allowed = (args.get_config() or {}).get("allowedClusterRoles", DEFAULT_ALLOWED_CLUSTER_ROLES)
+    declared = []
     for resource in args.resources:
-        if resource.resource_type in ROLE_TYPES:
-            props = props_of(resource.props, "metadata", "rules", "aggregationRule")
-            key = (
-                resource.resource_type.rsplit(":", 1)[-1].removesuffix("Patch"),
-                (props.get("metadata") or {}).get("name"),
-            )
-            roles.setdefault(key, []).append(not check_role(props))
-    for resource in args.resources:
-        if resource.resource_type not in BINDING_TYPES:
+        kind = kubernetes_type(resource.resource_type)
+        if kind is None or not kind.is_kind(RBAC_GROUP, *ROLE_KINDS, *BINDING_KINDS):
             continue
-        props = props_of(resource.props, "roleRef", "subjects")
-        bound = {s.get("name") for s in props.get("subjects") or [] if s.get("kind") == "Group"} & groups
-        if not bound:
-            continue
-        ref = props.get("roleRef") or {}
-        verdicts = roles.get((ref.get("kind"), ref.get("name")))
-        if not verdicts or not all(verdicts):
-            state = "is not declared in this stack" if not verdicts else "grants more than get, list and watch"
-            report_violation(
-                f"binds mapped group(s) {sorted(bound)} to {ref.get('kind')} {ref.get('name')!r}, which {state}",
-                resource.urn,
-            )
+        provider = resource.provider.urn if resource.provider is not None else None
+        for _, obj in objects(kind, resolve(resource.props)):
+            if isinstance(obj, dict):
+                declared.append(DeclaredObject(resource.urn, provider, kind, obj))
+    findings, pending = binding_findings(declared, list(allowed))
+    for urn, message in findings:
+        report_violation(message, urn)
+    if pending:
+        raise pending[0].error()
 
 
 def _never_raise(
@@ -297,20 +378,20 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
         ),
         resource_policy(
             "kubernetes-rbac-read-only",
-            "Kubernetes roles only get, list and watch, never secrets or subresources",
-            ROLE_TYPES,
+            "Kubernetes roles only get, list and watch, never secrets or subresources, and never aggregate",
+            _is_kubernetes_type,
             _rbac_check,
         ),
         resource_policy(
             "kubernetes-bindings-not-admin",
-            "Kubernetes bindings never grant cluster-admin, admin, edit or system:masters",
-            BINDING_TYPES,
+            "Kubernetes bindings never grant built-in writing or system roles, nor bind system users or groups",
+            _is_kubernetes_type,
             _binding_check,
         ),
         resource_policy(
             "eks-identity-mappings",
-            "EKS access entries and aws-auth entries never grant admin; only the view access policy",
-            {ACCESS_ENTRY_TYPE, ACCESS_POLICY_TYPE, *DYNAMIC_TYPES, *CONFIG_MAP_TYPES},
+            "EKS access entries and aws-auth entries map no reserved (system:) names and no nodes; view policy only",
+            _is_eks_identity_type,
             _eks_check,
         ),
         StackValidationPolicy(
@@ -320,9 +401,18 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
             enforcement_level=EnforcementLevel.MANDATORY,
         ),
         StackValidationPolicy(
-            name="eks-groups-bound-read-only",
-            description="Every group an identity mapping uses is bound only to read-only roles declared here",
-            validate=_never_raise(_groups_bound_read_only),
+            name="kubernetes-bindings-allow-list",
+            description="Every binding grants a read-only role declared in this stack or an allowed built-in one",
+            validate=_never_raise(_bindings_allow_list),
             enforcement_level=EnforcementLevel.MANDATORY,
+            config_schema=PolicyConfigSchema(
+                properties={
+                    "allowedClusterRoles": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "default": list(DEFAULT_ALLOWED_CLUSTER_ROLES),
+                    }
+                }
+            ),
         ),
     ]
