@@ -7,7 +7,7 @@ import base64
 import pytest
 from pulumi.runtime.proto import analyzer_pb2
 
-from automation.pack_client import PolicyPackProcess
+from automation.pack_client import PolicyPackProcess, analyzer_resource
 from tests.conftest import PROJECT_DIR
 from tests.pack_helpers import findings, mandatory, resource
 
@@ -189,6 +189,22 @@ def test_a_role_declared_on_another_cluster_does_not_count(pack):
     role = on_cluster(*cluster_role([SEED_RULE]), "role", cluster="a")
     (violation,) = stack(pack, role, on_cluster(*binding(), "binding", cluster="b"))
     assert "is not declared in this stack on the same cluster" in violation.message
+
+
+def test_the_programs_clusters_pass_and_a_role_counts_only_on_its_own_cluster(pack, run_stack):
+    clusters = [
+        {"name": "one", "region": "us-east-1", "mode": "accessEntry"},
+        {"name": "two", "region": "eu-west-1", "account": "222222222222", "mode": "awsAuth"},
+    ]
+    run = run_stack({"roles": {"accounts": [{"id": "222222222222"}]}, "eks": {"clusters": clusters}})
+    declared = [r for r in run.resources if r.custom]
+    kubernetes = [r for r in declared if r.type.startswith("kubernetes:")]
+    assert len({analyzer_resource(r).provider.urn for r in kubernetes}) == 2  # one provider per cluster
+    assert [v for r in declared for v in pack.analyze(r)] == []
+    assert pack.analyze_stack(declared) == []
+    without_first_role = [r for r in declared if not (r.type.endswith(":ClusterRole") and "-one-" in r.name)]
+    (violation,) = pack.analyze_stack(without_first_role)  # the same name on the other cluster does not count
+    assert "-one-binding" in violation.urn and "not declared in this stack on the same cluster" in violation.message
 
 
 def test_allowed_built_ins_are_configurable(pack):
