@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policy_pack.rules.eks_identity import (
     AwsAuthError,
@@ -87,7 +90,7 @@ def test_templates_after_a_prefix_of_your_own_pass():
     [
         (entry("[1]"), "is not a string"),
         (entry("[yes]"), "True is not a string"),
-        (entry("[~]"), "None is not a string"),
+        (entry("[~]"), "group null is not a string"),
         (entry("system:masters"), "groups is 'system:masters', not a list"),
         (entry(username="[a]"), "username is ['a'], not a string"),
         (entry(arn="123"), "rolearn is 123, not a string"),
@@ -233,7 +236,7 @@ def test_roles_patches_and_aggregation():
     labels = {"metadata": {"name": "cluster-admin", "labels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"}}}
     assert "aggregate" in check_role(labels, "patch")[0]
     assert check_role({**labels, "rules": [rule]}, "patch") == []
-    assert "not strings" in check_role({"rules": [{**rule, "verbs": ["get", 1]}]})[0]
+    assert "holds 1, null, which are not strings" in check_role({"rules": [{**rule, "verbs": [1, None]}]})[0]
 
 
 @pytest.mark.parametrize(
@@ -316,6 +319,35 @@ def test_bindings_to_roles_that_fail_or_are_not_known_yet():
     later = declared("ClusterRole", {"metadata": {"name": "r"}, "rules": resolve(UNKNOWN_STRING_VALUE)})
     findings, pending = binding_findings([later, bind("ClusterRole", "r")], [])
     assert findings == [] and len(pending) == 1
-    patch_without_rules = declared("ClusterRolePatch", {"metadata": {"name": "r"}})
-    ((_, message),), _ = binding_findings([patch_without_rules, bind("ClusterRole", "r")], [])
-    assert "is not declared" in message
+    for patch in ({"metadata": {"name": "r"}}, {"metadata": {"name": "r"}, "rules": READ}):
+        # the existing role may aggregate (controller-filled rules) whatever the patch says
+        ((_, message),), _ = binding_findings([declared("ClusterRolePatch", patch), bind("ClusterRole", "r")], [])
+        assert "is not declared" in message
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8) | st.sampled_from(["system:masters", "Role"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=12,
+)
+FIELDS = ("roleRef", "subjects", "rules", "aggregationRule", "metadata", "kind", "name", "groups", "username")
+
+
+@given(st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=4), st.sampled_from(["object", "patch", "list"]))
+@settings(max_examples=300, deadline=None)
+def test_any_shape_is_judged_without_raising_or_saying_none(props, form):
+    messages = [
+        *check_role(props, form),
+        *check_binding(props, "RoleBinding", form),
+        *check_access_entry(props),
+        *check_mapping(props),
+        *check_aws_auth_data({"mapRoles": json.dumps(props)}),
+    ]
+    assert all(isinstance(m, str) and "None" not in m for m in messages)
+
+
+@given(st.text(alphabet="-[]{}:,&*<>!|' \n\tabgrsuyx0123456789", max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_any_aws_auth_text_is_parsed_or_rejected_with_a_reason(text):
+    for message in check_aws_auth_data({"mapRoles": text, "mapAccounts": text}):
+        assert message.startswith(("aws-auth mapRoles", "aws-auth mapAccounts"))

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .kubernetes_rbac import name_problem
+from .kubernetes_rbac import name_problem, shown
 from .unknowns import Unknown
 
 VIEW_POLICY_ARN = re.compile(r"arn:aws[a-z-]*:eks::aws:cluster-access-policy/AmazonEKSViewPolicy")
@@ -41,7 +41,7 @@ def check_names(username: Any, groups: Any, what: str) -> list[str]:
     if isinstance(groups, list):
         problems.extend(name_problem(group, f"{what} group", templates=True) for group in groups)
     elif groups is not None and not isinstance(groups, Unknown):
-        problems.append(f"{what} groups is {groups!r}, not a list of strings")
+        problems.append(f"{what} groups is {shown(groups)}, not a list of strings")
     return [problem for problem in problems if problem]
 
 
@@ -65,7 +65,7 @@ def check_access_entry(props: dict[str, Any]) -> list[str]:
             if isinstance(policy, dict):
                 problems.extend(check_access_policy_association(policy))
             elif not isinstance(policy, Unknown):
-                problems.append(f"accessPolicies holds {policy!r}, not an object")
+                problems.append(f"accessPolicies holds {shown(policy)}, not an object")
     return problems
 
 
@@ -73,7 +73,9 @@ def check_access_policy_association(props: dict[str, Any]) -> list[str]:
     arn = props.get("policyArn")
     if isinstance(arn, Unknown) or (isinstance(arn, str) and VIEW_POLICY_ARN.fullmatch(arn)):
         return []
-    return [f"the access policy {arn!r} is not AmazonEKSViewPolicy; only the view policy (no secrets) is read-only"]
+    return [
+        f"the access policy {shown(arn)} is not AmazonEKSViewPolicy; only the view policy (no secrets) is read-only"
+    ]
 
 
 def check_mapping(props: dict[str, Any]) -> list[str]:
@@ -81,10 +83,10 @@ def check_mapping(props: dict[str, Any]) -> list[str]:
     kind = props.get("mapKind")
     problems = []
     if kind not in ("mapUsers", "mapRoles") and not isinstance(kind, Unknown):
-        problems.append(f"the aws-auth mapping's mapKind is {kind!r}; expected mapUsers or mapRoles")
+        problems.append(f"the aws-auth mapping's mapKind is {shown(kind)}; expected mapUsers or mapRoles")
     username, groups = props.get("username"), props.get("groups")
     if not isinstance(username, (str, Unknown)):
-        problems.append(f"the aws-auth mapping's username is {username!r}, not a string")
+        problems.append(f"the aws-auth mapping's username is {shown(username)}, not a string")
         username = None
     return problems + check_names(username, groups, "the aws-auth mapping's")
 
@@ -95,7 +97,7 @@ def check_iam_identity_mapping(props: dict[str, Any]) -> list[str]:
     if isinstance(spec, Unknown):
         return []
     if not isinstance(spec, dict):
-        return [f"the IAMIdentityMapping's spec is {spec!r}, not an object"]
+        return [f"the IAMIdentityMapping's spec is {shown(spec)}, not an object"]
     return check_names(spec.get("username"), spec.get("groups"), "the IAMIdentityMapping's")
 
 
@@ -119,7 +121,7 @@ def check_aws_auth_data(data: Any) -> list[str]:
     if data is None or isinstance(data, Unknown):
         return []
     if not isinstance(data, dict):
-        return [f"aws-auth data is {data!r}, not an object"]
+        return [f"aws-auth data is {shown(data)}, not an object"]
     problems = []
     for key, value in data.items():
         # The authenticator reads the exact keys; a differently cased one is checked too rather than trusted.
@@ -127,7 +129,7 @@ def check_aws_auth_data(data: Any) -> list[str]:
         if canonical is None or isinstance(value, Unknown):
             continue
         if not isinstance(value, str):
-            problems.append(f"aws-auth {key}: {value!r} is not a string; the ConfigMap holds YAML text")
+            problems.append(f"aws-auth {key}: {shown(value)} is not a string; the ConfigMap holds YAML text")
             continue
         try:
             entries = parse_aws_auth(value)
@@ -146,17 +148,17 @@ def check_entries(entries: list[Any]) -> Iterator[str]:
     for index, entry in enumerate(entries):
         label = f"entry #{index}"
         if not isinstance(entry, dict):
-            yield f"{label} is {entry!r}, not a mapping"
+            yield f"{label} is {shown(entry)}, not a mapping"
             continue
         for field in STRING_FIELDS:
             if field in entry and not isinstance(entry[field], str):
-                yield f"{label} {field} is {entry[field]!r}, not a string; quote it"
+                yield f"{label} {field} is {shown(entry[field])}, not a string; quote it"
         sso = entry.get("sso")
         if "sso" in entry and not (isinstance(sso, dict) and all(isinstance(v, str) for v in sso.values())):
-            yield f"{label} sso is {sso!r}, not a mapping of strings"
+            yield f"{label} sso is {shown(sso)}, not a mapping of strings"
         groups = entry.get("groups")
         if "groups" in entry and not isinstance(groups, list):
-            yield f"{label} groups is {groups!r}, not a list of strings"
+            yield f"{label} groups is {shown(groups)}, not a list of strings"
             groups = None
         username = entry.get("username")
         yield from check_names(username if isinstance(username, str) else None, groups, label)
@@ -166,7 +168,7 @@ def check_accounts(accounts: list[Any]) -> Iterator[str]:
     """mapAccounts: every IAM identity of each account is let in, with its ARN as user name and no groups."""
     for index, account in enumerate(accounts):
         if not isinstance(account, str) or not ACCOUNT_ID.fullmatch(account):
-            yield f"entry #{index} {account!r} is not a quoted 12-digit account ID"
+            yield f"entry #{index} {shown(account)} is not a quoted 12-digit account ID"
 
 
 def _skippable(text: str) -> bool:

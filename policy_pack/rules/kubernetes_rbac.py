@@ -89,12 +89,23 @@ def objects(declared: KubernetesType, props: dict[str, Any]) -> Iterator[tuple[s
         yield "items: ", items
 
 
+def shown(value: Any) -> str:
+    """A value as a message shows it: Python's repr, but null (or a key left out) is `null`, never `None`."""
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return f"[{', '.join(map(shown, value))}]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{shown(key)}: {shown(item)}" for key, item in value.items()) + "}"
+    return repr(value)
+
+
 def name_problem(name: Any, what: str, *, templates: bool) -> str | None:
     """Why `name` (a user, group or role name) cannot be granted; `templates`: the authenticator expands it."""
     if isinstance(name, Unknown):
         return None
     if not isinstance(name, str):
-        return f"{what} {name!r} is not a string; write it as a quoted string"
+        return f"{what} {shown(name)} is not a string; write it as a quoted string"
     if name != name.strip() or any(not character.isprintable() for character in name):
         return f"{what} {name!r} has surrounding whitespace or control characters; write the name plainly"
     prefix = reserved_prefix(name, templates=templates)
@@ -129,10 +140,10 @@ def _string_list(rule: dict[str, Any], key: str, label: str, problems: list[str]
     if value is None or isinstance(value, Unknown):
         return []
     if not isinstance(value, list):
-        problems.append(f"{label} {key} is {value!r}, not a list of strings")
+        problems.append(f"{label} {key} is {shown(value)}, not a list of strings")
         return []
     if bad := [item for item in value if not isinstance(item, (str, Unknown))]:
-        problems.append(f"{label} {key} holds {bad!r}, which are not strings")
+        problems.append(f"{label} {key} holds {', '.join(map(shown, bad))}, which are not strings")
     return [item for item in value if isinstance(item, str)]
 
 
@@ -140,7 +151,7 @@ def check_rule(rule: Any, label: str) -> list[str]:
     if isinstance(rule, Unknown):
         return []
     if not isinstance(rule, dict):
-        return [f"{label} is {rule!r}, not an object"]
+        return [f"{label} is {shown(rule)}, not an object"]
     problems: list[str] = []
     verbs, resources, groups = (_string_list(rule, key, label, problems) for key in ("verbs", "resources", "apiGroups"))
     urls = _string_list(rule, "nonResourceURLs", label, problems)
@@ -163,7 +174,7 @@ def check_role(role: Any, form: str = "object") -> list[str]:
     if isinstance(role, Unknown):
         return []
     if not isinstance(role, dict):
-        return [f"the role is {role!r}, not an object"]
+        return [f"the role is {shown(role)}, not an object"]
     if role.get("aggregationRule") is not None:
         return [
             "the role has an aggregationRule: the controller fills its rules from every ClusterRole whose labels "
@@ -179,7 +190,7 @@ def check_role(role: Any, form: str = "object") -> list[str]:
     if rules is None or isinstance(rules, Unknown):
         return []
     if not isinstance(rules, list):
-        return [f"rules is {rules!r}, not a list"]
+        return [f"rules is {shown(rules)}, not a list"]
     return [problem for index, rule in enumerate(rules) for problem in check_rule(rule, f"rule #{index}")]
 
 
@@ -197,18 +208,18 @@ def _check_role_ref(role_ref: Any, binding_kind: str) -> list[str]:
     if isinstance(role_ref, Unknown):
         return []
     if not isinstance(role_ref, dict):
-        return [f"roleRef is {role_ref!r}, not an object"]
+        return [f"roleRef is {shown(role_ref)}, not an object"]
     kind, name, group = role_ref.get("kind"), role_ref.get("name"), role_ref.get("apiGroup")
     problems = []
     allowed_kinds = ROLE_KINDS if binding_kind.lower() == "rolebinding" else ("ClusterRole",)
     if not isinstance(kind, Unknown) and kind not in allowed_kinds:
-        problems.append(f"roleRef.kind is {kind!r}; a {binding_kind} references {' or '.join(allowed_kinds)}")
+        problems.append(f"roleRef.kind is {shown(kind)}; a {binding_kind} references {' or '.join(allowed_kinds)}")
     if not isinstance(group, Unknown) and group != RBAC_GROUP:
-        problems.append(f"roleRef.apiGroup is {group!r}; expected {RBAC_GROUP!r}")
+        problems.append(f"roleRef.apiGroup is {shown(group)}; expected {RBAC_GROUP!r}")
     if isinstance(name, Unknown):
         return problems
     if not isinstance(name, str):
-        return [*problems, f"roleRef.name is {name!r}, not a string"]
+        return [*problems, f"roleRef.name is {shown(name)}, not a string"]
     if kind == "ClusterRole" and name in FORBIDDEN_CLUSTER_ROLES:
         problems.append(f"the binding grants ClusterRole {name!r}, which writes; bind a read-only role of your own")
     if prefix := reserved_prefix(name, templates=False):
@@ -223,16 +234,16 @@ def _check_subject(subject: Any, label: str) -> list[str]:
     if isinstance(subject, Unknown):
         return []
     if not isinstance(subject, dict):
-        return [f"{label} is {subject!r}, not an object"]
+        return [f"{label} is {shown(subject)}, not an object"]
     kind, name = subject.get("kind"), subject.get("name")
     if isinstance(kind, Unknown):
         return []
     if kind not in SUBJECT_KINDS:
-        return [f"{label} has kind {kind!r}; expected one of {', '.join(SUBJECT_KINDS)}"]
+        return [f"{label} has kind {shown(kind)}; expected one of {', '.join(SUBJECT_KINDS)}"]
     if kind == "ServiceAccount":
         namespace = subject.get("namespace")
         bad = [value for value in (name, namespace) if value is not None and not isinstance(value, (str, Unknown))]
-        return [f"{label} (ServiceAccount) has {bad!r}, which are not strings"] if bad else []
+        return [f"{label} (ServiceAccount) has {', '.join(map(shown, bad))}, not strings"] if bad else []
     problem = name_problem(name, f"{label} ({kind}) name", templates=False)
     return [problem] if problem else []
 
@@ -242,7 +253,7 @@ def check_binding(binding: Any, binding_kind: str = "ClusterRoleBinding", form: 
     if isinstance(binding, Unknown):
         return []
     if not isinstance(binding, dict):
-        return [f"the binding is {binding!r}, not an object"]
+        return [f"the binding is {shown(binding)}, not an object"]
     subjects = binding.get("subjects")
     problems = []
     if binding.get("roleRef") is None:
@@ -258,7 +269,7 @@ def check_binding(binding: Any, binding_kind: str = "ClusterRoleBinding", form: 
     if subjects is None or isinstance(subjects, Unknown):
         return problems
     if not isinstance(subjects, list):
-        return [*problems, f"subjects is {subjects!r}, not a list"]
+        return [*problems, f"subjects is {shown(subjects)}, not a list"]
     for index, subject in enumerate(subjects):
         problems.extend(_check_subject(subject, f"subjects[{index}]"))
     return problems
@@ -305,8 +316,8 @@ def declared_roles(declared: Sequence[DeclaredObject]) -> tuple[dict[RoleKey, li
     for item in declared:
         if not item.declared.is_kind(RBAC_GROUP, *ROLE_KINDS):
             continue
-        if item.declared.form == "patch" and "rules" not in item.obj:
-            continue  # rules not declared here: it does not declare what the role grants
+        if item.declared.form == "patch":
+            continue  # a patch leaves the rest of an existing role (an aggregationRule, say) as the cluster has it
         kind = _canonical(item.declared.kind, ROLE_KINDS)
         name, namespace = name_of(item.obj), namespace_of(item.obj) if kind == "Role" else None
         if isinstance(name, Unknown) or isinstance(namespace, Unknown):
