@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import base64
+import importlib
+import inspect
 import json
+import pkgutil
+import re
+from types import ModuleType
 
 import pytest
 from hypothesis import given, settings
@@ -25,6 +30,7 @@ from policy_pack.rules.kubernetes_rbac import (
     kubernetes_type,
     reserved_prefix,
 )
+from policy_pack.rules.policies import ACCESS_ENTRY_TYPES, ACCESS_POLICY_TYPE
 from policy_pack.rules.unknowns import UNKNOWN_STRING_VALUE, Unknown, resolve
 
 ROLE_ARN = "arn:aws:iam::111111111111:role/r"
@@ -351,3 +357,32 @@ def test_any_shape_is_judged_without_raising_or_saying_none(props, form):
 def test_any_aws_auth_text_is_parsed_or_rejected_with_a_reason(text):
     for message in check_aws_auth_data({"mapRoles": text, "mapAccounts": text}):
         assert message.startswith(("aws-auth mapRoles", "aws-auth mapAccounts"))
+
+
+def sdk_tokens(package: ModuleType, prefix: str) -> set[str]:
+    """Type tokens exactly as the SDK's resource classes register them."""
+    tokens: set[str] = set()
+    for info in pkgutil.iter_modules(package.__path__):
+        source = inspect.getsource(importlib.import_module(f"{package.__name__}.{info.name}"))
+        tokens.update(re.findall(rf"[\"']({re.escape(prefix)}[^\"']+)[\"']", source))
+    return tokens
+
+
+@pytest.mark.parametrize("version", ["v1", "v1beta1", "v1alpha1"])
+def test_every_rbac_token_of_the_sdk_is_recognised(version):
+    package = importlib.import_module(f"pulumi_kubernetes.rbac.{version}")
+    tokens = sdk_tokens(package, f"kubernetes:{RBAC}/{version}:")
+    assert len(tokens) == 12  # four kinds, each as object, Patch and List
+    kinds = ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")
+    assert all(kubernetes_type(token).is_kind(RBAC, *kinds) for token in tokens)
+
+
+def test_the_config_map_and_eks_tokens_are_the_sdks():
+    import pulumi_aws.eks
+    import pulumi_kubernetes.core.v1
+
+    config_maps = {t for t in sdk_tokens(pulumi_kubernetes.core.v1, "kubernetes:core/v1:") if "ConfigMap" in t}
+    assert config_maps == {f"kubernetes:core/v1:ConfigMap{form}" for form in ("", "Patch", "List")}
+    assert all(kubernetes_type(token).is_kind("", "ConfigMap") for token in config_maps)
+    eks = sdk_tokens(pulumi_aws.eks, "aws:eks/access")
+    assert {ACCESS_POLICY_TYPE, *(ACCESS_ENTRY_TYPES - {"aws-native:eks:AccessEntry"})} <= eks

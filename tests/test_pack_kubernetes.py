@@ -321,3 +321,11 @@ def test_access_policies_are_only_the_view_policy(pack):
         assert "only the view policy" in message
     native = {"principalArn": USER_ARN, "accessPolicies": [{"policyArn": view.replace("View", "Edit")}]}
     assert "AmazonEKSEditPolicy" in mandatory(pack, "aws-native:eks:AccessEntry", native)[0]
+
+
+def test_a_kubernetes_provider_that_adopts_existing_objects_is_rejected(pack):
+    kubeconfig = {"kubeconfig": "{}"}
+    assert mandatory(pack, "pulumi:providers:kubernetes", kubeconfig) == []
+    for upsert in (True, "true"):  # the engine passes provider inputs as strings
+        (message,) = mandatory(pack, "pulumi:providers:kubernetes", {**kubeconfig, "upsertExistingObjects": upsert})
+        assert "upsertExistingObjects" in message

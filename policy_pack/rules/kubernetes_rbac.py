@@ -194,6 +194,18 @@ def check_role(role: Any, form: str = "object") -> list[str]:
     return [problem for index, rule in enumerate(rules) for problem in check_rule(rule, f"rule #{index}")]
 
 
+def check_kubernetes_provider(props: dict[str, Any]) -> list[str]:
+    """A provider that adopts existing objects merges a declared role into the cluster's role of the same name."""
+    upsert = props.get("upsertExistingObjects")
+    if upsert is True or (isinstance(upsert, str) and upsert.lower() == "true"):
+        return [
+            "the Kubernetes provider sets upsertExistingObjects, so a role declared through it merges into an existing "
+            "role of the same name (keeping, say, its aggregationRule) and what it grants cannot be verified; leave "
+            "it unset"
+        ]
+    return []
+
+
 def role_verdict(role: dict[str, Any]) -> bool | None:
     """True when the role passes, False when it does not, None when part of it is not known yet."""
     if check_role(role):

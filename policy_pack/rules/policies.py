@@ -35,6 +35,7 @@ from .kubernetes_rbac import (
     KubernetesType,
     binding_findings,
     check_binding,
+    check_kubernetes_provider,
     check_role,
     claimed_type,
     kubernetes_type,
@@ -64,6 +65,7 @@ AWS_AUTH_MAPPING_KEY = "mapKind"  # marks an aws-auth mapping among other dynami
 IAM_IDENTITY_MAPPING_GROUP = "iamauthenticator.k8s.aws"  # aws-iam-authenticator's CRD backend
 # Kubernetes resources are recognised by the group and kind in their type token, whatever its version or spelling.
 KUBERNETES_PREFIX = "kubernetes:"
+KUBERNETES_PROVIDER_TYPE = "pulumi:providers:kubernetes"
 DEFAULT_ALLOWED_CLUSTER_ROLES = ("view",)
 
 Check = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Iterable[str]]
@@ -131,7 +133,7 @@ def _attachment_check(resource_type: str, props: Mapping[str, Any], config: Mapp
 ObjectCheck = Callable[[KubernetesType, Any], list[str]]
 # What each Kubernetes check reads: an unknown value anywhere else does not hold it up during preview.
 ROLE_FIELDS = (("rules",), ("aggregationRule",), ("metadata", "labels"))
-BINDING_FIELDS = (("roleRef",), ("subjects",), ("metadata", "namespace"))
+BINDING_FIELDS = (("roleRef",), ("subjects",))
 CONFIG_MAP_FIELDS = (("metadata", "name"), ("metadata", "namespace"), ("data",))
 
 
@@ -189,7 +191,16 @@ def _identity_mapping_object(declared: KubernetesType, obj: Any) -> list[str]:
     return check_iam_identity_mapping(obj) if isinstance(obj, dict) else [f"{obj!r} is not an object"]
 
 
-_rbac_check = _kubernetes_check(RBAC_GROUP, ROLE_KINDS, _role_object, ROLE_FIELDS)
+_role_check = _kubernetes_check(RBAC_GROUP, ROLE_KINDS, _role_object, ROLE_FIELDS)
+
+
+def _rbac_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
+    if resource_type == KUBERNETES_PROVIDER_TYPE:
+        provider = _picked(props, "upsertExistingObjects")
+        return _decided(check_kubernetes_provider(provider), provider)
+    return _role_check(resource_type, props, config)
+
+
 _binding_check = _kubernetes_check(RBAC_GROUP, BINDING_KINDS, _binding_object, BINDING_FIELDS)
 _aws_auth_check = _kubernetes_check("", ("ConfigMap",), _config_map_object, CONFIG_MAP_FIELDS)
 _identity_mapping_check = _kubernetes_check(
@@ -198,7 +209,7 @@ _identity_mapping_check = _kubernetes_check(
 
 
 def _is_kubernetes_type(resource_type: str) -> bool:
-    return resource_type.startswith(KUBERNETES_PREFIX)
+    return resource_type.startswith(KUBERNETES_PREFIX) or resource_type == KUBERNETES_PROVIDER_TYPE
 
 
 def _is_eks_identity_type(resource_type: str) -> bool:
