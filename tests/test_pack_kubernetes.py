@@ -329,3 +329,10 @@ def test_a_kubernetes_provider_that_adopts_existing_objects_is_rejected(pack):
     for upsert in (True, "true"):  # the engine passes provider inputs as strings
         (message,) = mandatory(pack, "pulumi:providers:kubernetes", {**kubeconfig, "upsertExistingObjects": upsert})
         assert "upsertExistingObjects" in message
+
+
+def test_a_list_item_of_another_kind_is_rejected(pack):
+    item = {"apiVersion": f"{RBAC_GROUP}/v1", "kind": "ClusterRoleBinding", **binding("cluster-admin")[1]}
+    found = findings(pack, "kubernetes:core/v1:ConfigMapList", {"items": [item]})
+    (violation,) = found["kubernetes-bindings-not-admin"]
+    assert violation.message.startswith("items[0]: its type kubernetes:core/v1:ConfigMapList and its apiVersion/kind")

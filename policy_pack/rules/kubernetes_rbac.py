@@ -72,6 +72,13 @@ def claimed_type(declared: KubernetesType, props: dict[str, Any]) -> KubernetesT
     return KubernetesType(group, _split_form(kind)[0], declared.form)
 
 
+def claimed_objects(declared: KubernetesType, props: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The resource, and each item of a `...List`: every object whose own apiVersion/kind must match the token."""
+    yield "", props
+    if declared.form == "list":
+        yield from ((label, item) for label, item in objects(declared, props) if isinstance(item, dict))
+
+
 def same_kind(one: KubernetesType, other: KubernetesType) -> bool:
     return one.group == other.group and one.kind.lower() == other.kind.lower()
 

@@ -37,6 +37,7 @@ from .kubernetes_rbac import (
     check_binding,
     check_kubernetes_provider,
     check_role,
+    claimed_objects,
     claimed_type,
     kubernetes_type,
     objects,
@@ -156,15 +157,16 @@ def _kubernetes_check(group: str, kinds: Sequence[str], check_object: ObjectChec
         if declared is None:
             return
         resolved = resolve(props)
-        claimed = claimed_type(declared, resolved)
-        if not any(t is not None and t.is_kind(group, *kinds) for t in (declared, claimed)):
+        claims = [(label, claimed_type(declared, obj)) for label, obj in claimed_objects(declared, resolved)]
+        if not any(t is not None and t.is_kind(group, *kinds) for t in (declared, *(c for _, c in claims))):
             return
-        if claimed is not None and not same_kind(declared, claimed):
-            yield (
-                f"its type {resource_type} and its apiVersion/kind ({resolved.get('apiVersion')}, "
-                f"{resolved.get('kind')}) disagree, so which object the provider writes cannot be told; make them match"
-            )
-            return
+        for label, claimed in claims:
+            if claimed is not None and not same_kind(declared, claimed):
+                yield (
+                    f"{label}its type {resource_type} and its apiVersion/kind ({claimed.group or 'core'}, "
+                    f"{claimed.kind}) disagree, so which object the provider writes cannot be told; make them match"
+                )
+                return
         pending = [resolved["items"]] if isinstance(resolved.get("items"), Unknown) else []
         for label, obj in objects(declared, resolved):
             yield from (f"{label}{problem}" for problem in check_object(declared, obj))
