@@ -23,6 +23,7 @@ from policy_pack.rules.eks_identity import (
     parse_aws_auth,
 )
 from policy_pack.rules.kubernetes_rbac import (
+    RESERVED_PREFIXES,
     DeclaredObject,
     binding_findings,
     check_binding,
@@ -386,3 +387,17 @@ def test_the_config_map_and_eks_tokens_are_the_sdks():
     assert all(kubernetes_type(token).is_kind("", "ConfigMap") for token in config_maps)
     eks = sdk_tokens(pulumi_aws.eks, "aws:eks/access")
     assert {ACCESS_POLICY_TYPE, *(ACCESS_ENTRY_TYPES - {"aws-native:eks:AccessEntry"})} <= eks
+
+
+@given(
+    st.lists(
+        st.sampled_from(["", "s", "sy", "ys", "tem", "system", "e", "ks", "am", "x", "{{SessionName}}"]), max_size=5
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_template_reasoning_agrees_with_a_regular_expression(pieces):
+    name = "".join(pieces) + ":rest"
+    head = name.partition(":")[0]
+    pattern = "[^:]*".join(re.escape(literal) for literal in head.split("{{SessionName}}"))
+    expected = next((p for p in RESERVED_PREFIXES if re.fullmatch(pattern, p[:-1], flags=re.IGNORECASE)), None)
+    assert reserved_prefix(name, templates=True) == expected

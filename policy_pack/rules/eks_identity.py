@@ -180,7 +180,11 @@ class _Pairs(tuple):  # type: ignore[type-arg]
     """A YAML mapping as all of its (key, value) pairs, merged ones included, so that duplicates stay visible."""
 
 
-class _AuthenticatorLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (about 10x faster on a large aws-auth), with PyYAML's safe constructors.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _AuthenticatorLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     pass
 
 

@@ -134,12 +134,24 @@ def reserved_prefix(name: str, *, templates: bool) -> str | None:
     head, colon, _ = name.partition(":")
     if not colon:
         return None
-    literals = TEMPLATE.split(head) if templates else [head]
-    pattern = "[^:]*".join(re.escape(literal) for literal in literals)
-    for prefix in RESERVED_PREFIXES:
-        if re.fullmatch(pattern, prefix.removesuffix(":"), flags=re.IGNORECASE):
-            return prefix
-    return None
+    literals = [literal.lower() for literal in (TEMPLATE.split(head) if templates else [head])]
+    return next((p for p in RESERVED_PREFIXES if _can_spell(literals, p.removesuffix(":"))), None)
+
+
+def _can_spell(literals: list[str], word: str) -> bool:
+    """Whether the literals, in order, with any text in between (each template), can make exactly `word`."""
+    if len(literals) == 1:
+        return literals[0] == word
+    first, *middle, last = literals
+    if len(first) + len(last) > len(word) or not (word.startswith(first) and word.endswith(last)):
+        return False
+    position, end = len(first), len(word) - len(last)
+    for literal in middle:  # leftmost placement leaves the most room for the rest
+        found = word.find(literal, position, end)
+        if found < 0:
+            return False
+        position = found + len(literal)
+    return True
 
 
 def _string_list(rule: dict[str, Any], key: str, label: str, problems: list[str]) -> list[str]:
