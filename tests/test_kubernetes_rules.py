@@ -22,6 +22,7 @@ from policy_pack.rules.eks_identity import (
     is_aws_auth,
     parse_aws_auth,
 )
+from policy_pack.rules.kubernetes_checks import ACCESS_ENTRY_TYPES, ACCESS_POLICY_TYPE
 from policy_pack.rules.kubernetes_rbac import (
     RESERVED_PREFIXES,
     DeclaredObject,
@@ -31,7 +32,6 @@ from policy_pack.rules.kubernetes_rbac import (
     kubernetes_type,
     reserved_prefix,
 )
-from policy_pack.rules.policies import ACCESS_ENTRY_TYPES, ACCESS_POLICY_TYPE
 from policy_pack.rules.unknowns import UNKNOWN_STRING_VALUE, Unknown, resolve
 
 ROLE_ARN = "arn:aws:iam::111111111111:role/r"
