@@ -16,17 +16,19 @@ from hypothesis import strategies as st
 
 from policy_pack.rules.eks_identity import (
     AwsAuthError,
+    aws_auth_groups,
     check_access_entry,
     check_aws_auth_data,
     check_mapping,
     is_aws_auth,
     parse_aws_auth,
 )
-from policy_pack.rules.kubernetes_checks import ACCESS_ENTRY_TYPES, ACCESS_POLICY_TYPE
+from policy_pack.rules.kubernetes_checks import ACCESS_ENTRY_TYPES, ACCESS_POLICY_TYPE, mapped_groups
 from policy_pack.rules.kubernetes_rbac import (
     RESERVED_PREFIXES,
     DeclaredObject,
     binding_findings,
+    bound_groups,
     check_binding,
     check_role,
     kubernetes_type,
@@ -401,3 +403,17 @@ def test_template_reasoning_agrees_with_a_regular_expression(pieces):
     pattern = "[^:]*".join(re.escape(literal) for literal in head.split("{{SessionName}}"))
     expected = next((p for p in RESERVED_PREFIXES if re.fullmatch(pattern, p[:-1], flags=re.IGNORECASE)), None)
     assert reserved_prefix(name, templates=True) == expected
+
+
+def test_groups_an_identity_mapping_uses_and_groups_bindings_bind():
+    later = resolve(UNKNOWN_STRING_VALUE)
+    assert mapped_groups("aws:eks/accessEntry:AccessEntry", {"kubernetesGroups": ["a", later]}) == ["a", later]
+    config_map = {"metadata": {"name": "aws-auth"}, "data": {"mapRoles": entry("[b, 'r-{{SessionName}}']")}}
+    assert mapped_groups("kubernetes:core/v1:ConfigMapList", {"items": [config_map]}) == ["b", "r-{{SessionName}}"]
+    assert mapped_groups("kubernetes:core/v1:ConfigMap", {**config_map, "metadata": {"name": "other"}}) == []
+    assert aws_auth_groups({"mapRoles": "[unreadable"}) == []  # rejected on its own
+    subjects = [{"kind": "Group", "name": "g"}, {"kind": "User", "name": "u"}, {"kind": "Group", "name": later}]
+    with_ref = bind("ClusterRole", "view")
+    with_ref.obj["subjects"] = subjects
+    without_ref = declared("ClusterRoleBindingPatch", {"subjects": [{"kind": "Group", "name": "h"}]})
+    assert bound_groups([with_ref, without_ref]) == ({"g"}, [later])

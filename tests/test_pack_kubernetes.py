@@ -336,3 +336,22 @@ def test_a_list_item_of_another_kind_is_rejected(pack):
     found = findings(pack, "kubernetes:core/v1:ConfigMapList", {"items": [item]})
     (violation,) = found["kubernetes-bindings-not-admin"]
     assert violation.message.startswith("items[0]: its type kubernetes:core/v1:ConfigMapList and its apiVersion/kind")
+
+
+@pytest.mark.parametrize(
+    ("type_", "props"),
+    [
+        (ACCESS_ENTRY, {"principalArn": USER_ARN, "kubernetesGroups": ["platform-admins"]}),
+        ("aws-native:eks:AccessEntry", {"principalArn": USER_ARN, "kubernetesGroups": ["platform-admins"]}),
+        (MAPPING, {"mapKind": "mapUsers", "arn": USER_ARN, "username": "ax", "groups": ["platform-admins"]}),
+        (CONFIG_MAP, aws_auth("[platform-admins]")),
+        ("kubernetes:iamauthenticator.k8s.aws/v1alpha1:IAMIdentityMapping", {"spec": {"groups": ["platform-admins"]}}),
+    ],
+)
+def test_a_mapped_group_must_be_bound_here(pack, type_, props):
+    mapping = resource(type_, props, "mapping")
+    role = on_cluster(*cluster_role([SEED_RULE]), "role")
+    (violation,) = stack(pack, mapping, role, on_cluster(*binding(), "binding"))  # binds axonius-readonly only
+    assert violation.urn.endswith("::mapping") and violation.policy == "kubernetes-bindings-allow-list"
+    assert "group 'platform-admins', which no binding in this stack binds" in violation.message
+    assert stack(pack, mapping, role, on_cluster(*binding(group="platform-admins"), "binding")) == []

@@ -144,6 +144,27 @@ def check_aws_auth_data(data: Any) -> list[str]:
     return problems
 
 
+def aws_auth_groups(data: Any) -> list[Any]:
+    """Every group the `mapRoles` and `mapUsers` entries of aws-auth data map into (what can be read of them)."""
+    if not isinstance(data, dict):
+        return []
+    groups: list[Any] = []
+    for key, value in data.items():
+        if str(key).lower() not in ("maproles", "mapusers"):
+            continue
+        if isinstance(value, Unknown):
+            groups.append(value)
+            continue
+        try:
+            entries = parse_aws_auth(value) if isinstance(value, str) else []
+        except AwsAuthError:
+            continue  # rejected on its own by eks-identity-mappings
+        for entry in entries:
+            if isinstance(entry, dict) and isinstance(entry.get("groups"), list):
+                groups.extend(entry["groups"])
+    return groups
+
+
 def check_entries(entries: list[Any]) -> Iterator[str]:
     for index, entry in enumerate(entries):
         label = f"entry #{index}"

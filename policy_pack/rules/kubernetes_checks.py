@@ -11,6 +11,7 @@ from typing import Any
 from pulumi_policy import ReportViolation, StackValidationArgs
 
 from .eks_identity import (
+    aws_auth_groups,
     check_access_entry,
     check_access_policy_association,
     check_aws_auth_data,
@@ -25,6 +26,7 @@ from .kubernetes_rbac import (
     DeclaredObject,
     KubernetesType,
     binding_findings,
+    bound_groups,
     check_binding,
     check_kubernetes_provider,
     check_role,
@@ -168,19 +170,61 @@ def eks_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str,
         yield from _identity_mapping_check(resource_type, props, config)
 
 
+def mapped_groups(resource_type: str, props: dict[str, Any]) -> list[Any]:
+    """The Kubernetes groups an identity mapping puts IAM identities in (unknown ones included)."""
+    if resource_type in ACCESS_ENTRY_TYPES:
+        groups = props.get("kubernetesGroups")
+    elif resource_type.startswith(DYNAMIC_PREFIX) and (
+        AWS_AUTH_MAPPING_KEY in props or resource_type == AWS_AUTH_MAPPING_TYPE
+    ):
+        groups = props.get("groups")
+    else:
+        declared = kubernetes_type(resource_type)
+        found: list[Any] = []
+        for _, obj in objects(declared, props) if declared is not None else ():
+            if not isinstance(obj, dict):
+                continue
+            if declared.is_kind("", "ConfigMap") and is_aws_auth(obj):
+                found.extend(aws_auth_groups(obj.get("data")))
+            elif declared.is_kind(IAM_IDENTITY_MAPPING_GROUP, "IAMIdentityMapping") and isinstance(
+                obj.get("spec"), dict
+            ):
+                found.extend(obj["spec"].get("groups") or [])
+        return found
+    return groups if isinstance(groups, list) else [groups] if isinstance(groups, Unknown) else []
+
+
 def bindings_allow_list(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     allowed = (args.get_config() or {}).get("allowedClusterRoles", DEFAULT_ALLOWED_CLUSTER_ROLES)
     declared = []
-    for resource in args.resources:
+    resolved = [(resource, resolve(resource.props)) for resource in args.resources]
+    for resource, props in resolved:
         kind = kubernetes_type(resource.resource_type)
         if kind is None or not kind.is_kind(RBAC_GROUP, *ROLE_KINDS, *BINDING_KINDS):
             continue
         provider = resource.provider.urn if resource.provider is not None else None
-        for _, obj in objects(kind, resolve(resource.props)):
+        for _, obj in objects(kind, props):
             if isinstance(obj, dict):
                 declared.append(DeclaredObject(resource.urn, provider, kind, obj))
     findings, pending = binding_findings(declared, list(allowed))
+    bound, unknown_subjects = bound_groups(declared)
+    for resource, props in resolved:
+        for group in mapped_groups(resource.resource_type, props):
+            if isinstance(group, Unknown):
+                pending.append(group)
+            elif isinstance(group, str) and group not in bound:
+                if unknown_subjects:
+                    pending.extend(unknown_subjects)
+                    continue
+                findings.append((resource.urn, unbound_group_message(group)))
     for urn, message in findings:
         report_violation(message, urn)
     if pending:
         raise pending[0].error()
+
+
+def unbound_group_message(group: str) -> str:
+    return (
+        f"maps IAM identities into group {group!r}, which no binding in this stack binds, so what it grants depends "
+        "on bindings already in the cluster (or, with a template, on the caller); bind it here to a read-only role"
+    )

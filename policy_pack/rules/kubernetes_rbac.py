@@ -402,3 +402,22 @@ def binding_findings(
         elif None in verdicts:
             pending.append(Unknown(UNKNOWN_STRING_VALUE, ("roleRef", "name")))
     return findings, pending
+
+
+def bound_groups(declared: Sequence[DeclaredObject]) -> tuple[set[str], list[Unknown]]:
+    """The Group subjects of the bindings declared (with a roleRef), and the unknown values among them."""
+    groups: set[str] = set()
+    pending: list[Unknown] = []
+    for item in declared:
+        subjects = item.obj.get("subjects")
+        if not item.declared.is_kind(RBAC_GROUP, *BINDING_KINDS) or not isinstance(item.obj.get("roleRef"), dict):
+            continue
+        if isinstance(subjects, Unknown):
+            pending.append(subjects)
+            continue
+        for subject in subjects if isinstance(subjects, list) else []:
+            if isinstance(subject, Unknown) or (isinstance(subject, dict) and isinstance(subject.get("name"), Unknown)):
+                pending.append(subject if isinstance(subject, Unknown) else subject["name"])
+            elif isinstance(subject, dict) and subject.get("kind") == "Group" and isinstance(subject.get("name"), str):
+                groups.add(subject["name"])
+    return groups, pending

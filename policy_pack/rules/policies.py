@@ -251,7 +251,9 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
         ),
         StackValidationPolicy(
             name="kubernetes-bindings-allow-list",
-            description="Every binding grants a read-only role declared in this stack or an allowed built-in one",
+            description=(
+                "Bindings grant only read-only roles declared here or allowed built-ins; mapped groups are bound here"
+            ),
             validate=_never_raise(bindings_allow_list),
             enforcement_level=EnforcementLevel.MANDATORY,
             config_schema=PolicyConfigSchema(
