@@ -231,6 +231,7 @@ def test_reserved_prefixes_respect_templates_and_case():
         ),
         ("kubernetes:core/v1:ConfigMapPatch", "", "ConfigMap", "patch"),
         ("kubernetes:v1:ConfigMap", "", "ConfigMap", "object"),  # a CustomResource with apiVersion v1
+        ("kubernetes:rbac.authorization.k8s.io/v1:clusterrolebindingpatch", RBAC, "clusterrolebinding", "patch"),
     ],
 )
 def test_type_tokens_are_read_by_group_and_kind(token, group, kind, form):

@@ -50,8 +50,8 @@ def _api_group(api_version: str) -> str:
 
 def _split_form(kind: str) -> tuple[str, str]:
     for suffix, form in FORMS:
-        if kind.endswith(suffix) and len(kind) > len(suffix):
-            return kind.removesuffix(suffix), form
+        if kind.lower().endswith(suffix.lower()) and len(kind) > len(suffix):
+            return kind[: -len(suffix)], form
     return kind, "object"
 
 
