@@ -134,13 +134,17 @@ def to_struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
 
 def analyzer_resource(resource: DeclaredResource, *, deployed: bool = False) -> analyzer_pb2.AnalyzerResource:
     """As the engine sends it: inputs to `Analyze`, the deployed state (with ARNs) to `AnalyzeStack` after `up`."""
-    return analyzer_pb2.AnalyzerResource(
+    message = analyzer_pb2.AnalyzerResource(
         type=resource.type,
         properties=resource.wire_outputs if deployed else resource.wire_inputs,
         urn=resource.urn,
         name=resource.name,
         parent=resource.parent,
     )
+    if resource.provider:  # "<provider urn>::<id>"; the engine names the provider, so rules can tell clusters apart
+        urn = resource.provider.rsplit("::", 1)[0]
+        message.provider.CopyFrom(analyzer_pb2.AnalyzerProviderResource(urn=urn, name=urn.rsplit("::", 1)[-1]))
+    return message
 
 
 def violations(diagnostics: Iterable[analyzer_pb2.AnalyzeDiagnostic], default_urn: str = "") -> list[Violation]:

@@ -1,4 +1,4 @@
-"""Trust, attachments, Kubernetes RBAC, EKS mappings and the stack policies, over gRPC."""
+"""Trust, attachments and the customer-policy stack policy, over gRPC (Kubernetes and EKS: test_pack_kubernetes)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from tests.pack_helpers import allow, document, findings, mandatory, resource
 
 USER_ARN = "arn:aws:iam::111111111111:user/Axonius-Readonly"
 ROLE = "aws:iam/role:Role"
-RBAC = "kubernetes:rbac.authorization.k8s.io/v1"
 
 
 def trust(principal, action="sts:AssumeRole", **extra) -> str:
@@ -113,109 +112,3 @@ def test_customer_policies_must_be_declared_here_and_read_only(pack):
     (violation,) = stack(pack, attachment)
     assert "which this stack does not declare, so it cannot be checked" in violation.message
     assert violation.urn == attachment.urn
-
-
-def cluster_role(rules, kind="ClusterRole", name="axonius-view-role", **extra) -> tuple[str, dict]:
-    return f"{RBAC}:{kind}", {"metadata": {"name": name}, "rules": rules, **extra}
-
-
-SEED_RULE = {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}
-
-
-def test_the_seed_cluster_role_passes(pack):
-    assert findings(pack, *cluster_role([SEED_RULE])) == {}
-
-
-@pytest.mark.parametrize(
-    ("rule", "expected"),
-    [
-        ({"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "create"]}, "has verbs ['create']"),
-        ({"apiGroups": [""], "resources": ["pods"], "verbs": ["*"]}, "has '*' in verbs"),
-        ({"apiGroups": [""], "resources": ["*"], "verbs": ["get"]}, "has '*' in resources"),
-        ({"apiGroups": ["*"], "resources": ["pods"], "verbs": ["get"]}, "has '*' in apiGroups"),
-        ({"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}, "reads secrets"),
-        ({"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["get"]}, "names subresources ['pods/exec']"),
-        ({"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"], "verbs": ["escalate"]}, "escalate"),
-        ({"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"], "verbs": ["bind"]}, "bind"),
-        ({"apiGroups": [""], "resources": ["users"], "verbs": ["impersonate"]}, "impersonate"),
-        ({"nonResourceURLs": ["/healthz"], "verbs": ["post"]}, "on nonResourceURLs"),
-    ],
-)
-@pytest.mark.parametrize("kind", ["ClusterRole", "Role", "ClusterRolePatch", "RolePatch"])
-def test_rbac_beyond_read_is_rejected(pack, rule, expected, kind):
-    messages = mandatory(pack, *cluster_role([SEED_RULE, rule], kind=kind))
-    assert messages and all(m.startswith("rule #1") for m in messages)
-    assert any(expected in m for m in messages)
-
-
-def test_an_aggregated_cluster_role_cannot_be_checked_so_it_is_rejected(pack):
-    (message,) = mandatory(pack, *cluster_role([], aggregationRule={"clusterRoleSelectors": [{}]}))
-    assert "aggregationRule" in message
-
-
-def binding(role_name="axonius-view-role", group="axonius-readonly", kind="ClusterRoleBinding") -> tuple[str, dict]:
-    return f"{RBAC}:{kind}", {
-        "metadata": {"name": "axonius-view-cbr"},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role_name},
-        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group}],
-    }
-
-
-def test_bindings_never_grant_admin(pack):
-    assert mandatory(pack, *binding()) == []
-    for name in ("cluster-admin", "admin", "edit"):
-        (message,) = mandatory(pack, *binding(role_name=name))
-        assert f"grants {name!r}" in message
-    (message,) = mandatory(pack, *binding(group="system:masters", kind="RoleBinding"))
-    assert "system:masters" in message
-
-
-def test_access_entries_and_policies(pack):
-    entry = "aws:eks/accessEntry:AccessEntry"
-    ok = {"clusterName": "c", "principalArn": USER_ARN, "kubernetesGroups": ["axonius-readonly"], "userName": "ax"}
-    assert mandatory(pack, entry, ok) == []
-    assert "system:masters" in mandatory(pack, entry, {**ok, "kubernetesGroups": ["system:masters"]})[0]
-    assert "starts with 'system:'" in mandatory(pack, entry, {**ok, "userName": "system:node:x"})[0]
-    association = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
-    view = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
-    assert mandatory(pack, association, {"policyArn": view}) == []
-    for name in ("AmazonEKSAdminViewPolicy", "AmazonEKSClusterAdminPolicy", "AmazonEKSEditPolicy"):
-        (message,) = mandatory(pack, association, {"policyArn": view.replace("AmazonEKSViewPolicy", name)})
-        assert "only the view policy" in message
-
-
-def test_aws_auth_entries_never_grant_system_masters(pack):
-    admin = "- userarn: arn:aws:iam::1:user/x\n  username: x\n  groups: [system:masters]\n"
-    config_map = {"metadata": {"name": "aws-auth", "namespace": "kube-system"}, "data": {"mapUsers": admin}}
-    for type_ in ("kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:ConfigMapPatch"):
-        (message,) = mandatory(pack, type_, config_map)
-        assert message == "mapUsers: the aws-auth entry maps into 'system:masters' (cluster admin)"
-    other = {"metadata": {"name": "other", "namespace": "kube-system"}, "data": {"mapUsers": admin}}
-    assert mandatory(pack, "kubernetes:core/v1:ConfigMap", other) == []
-    mapping = {"mapKind": "mapUsers", "arn": USER_ARN, "username": "ax", "groups": ["system:masters"]}
-    assert mandatory(pack, "pulumi-python:dynamic/eks:AwsAuthMapping", mapping)
-    assert mandatory(pack, "pulumi-python:dynamic:Resource", {**mapping, "groups": ["axonius-readonly"]}) == []
-
-
-def test_mapped_groups_are_bound_only_to_read_only_roles_declared_here(pack):
-    entry = resource("aws:eks/accessEntry:AccessEntry", {"kubernetesGroups": ["axonius-readonly"]}, "entry")
-    good_role = resource(*cluster_role([SEED_RULE]), "role")
-    bad_role = resource(*cluster_role([{"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]}]), "role")
-    bound = resource(*binding(), "binding")
-    assert stack(pack, entry, good_role, bound) == []
-    (violation,) = stack(pack, entry, bad_role, bound)
-    assert "grants more than get, list and watch" in violation.message
-    (violation,) = stack(pack, entry, resource(*binding(role_name="view"), "binding"))
-    assert violation.message == (
-        "binds mapped group(s) ['axonius-readonly'] to ClusterRole 'view', which is not declared in this stack"
-    )
-    unmapped = resource(*binding(role_name="view", group="someone-else"), "binding")
-    assert stack(pack, entry, unmapped) == []
-
-
-def test_an_unknown_value_elsewhere_does_not_stop_the_rbac_check_during_preview(pack):
-    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-    type_, props = cluster_role([{"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]}])
-    props["metadata"] = {"name": "axonius-view-role", "uid": unknown}
-    (message,) = mandatory(pack, type_, props)
-    assert "has verbs ['delete']" in message

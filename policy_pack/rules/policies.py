@@ -18,16 +18,17 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from .cloudformation import TemplateIam, template_iam
-from .eks_identity import (
-    check_access_entry,
-    check_access_policy_association,
-    check_aws_auth_data,
-    check_mapping_groups,
-    is_aws_auth,
-)
 from .iam_actions import default_catalog
 from .iam_documents import DocumentFindings, check_document
-from .kubernetes_rbac import BINDING_TYPES, ROLE_TYPES, check_binding, check_role
+from .kubernetes_checks import (
+    DEFAULT_ALLOWED_CLUSTER_ROLES,
+    binding_check,
+    bindings_allow_list,
+    eks_check,
+    is_eks_identity_type,
+    is_kubernetes_type,
+    rbac_check,
+)
 from .managed_policies import ATTACHMENT_TYPES, check_aws_managed_arn, is_customer_policy_arn
 from .sensitive_actions import sensitive_actions
 from .trust import DEFAULT_MAX_SESSION_SECONDS, check_session_duration, check_trust_policy
@@ -45,12 +46,6 @@ DOCUMENT_TYPES = frozenset(
 # CloudFormation templates are read for the IAM they would create (rules/cloudformation.py).
 TEMPLATE_TYPES = frozenset({"aws:cloudformation/stackSet:StackSet", "aws:cloudformation/stack:Stack"})
 STACK_SET_INSTANCE_TYPE = "aws:cloudformation/stackSetInstance:StackSetInstance"
-ACCESS_ENTRY_TYPE = "aws:eks/accessEntry:AccessEntry"
-ACCESS_POLICY_TYPE = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
-CONFIG_MAP_TYPES = frozenset({"kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:ConfigMapPatch"})
-# Our aws-auth mapping; any other dynamic resource carrying the same props is checked the same way.
-DYNAMIC_TYPES = frozenset({"pulumi-python:dynamic/eks:AwsAuthMapping", "pulumi-python:dynamic:Resource"})
-AWS_AUTH_MAPPING_KEY = "mapKind"  # marks our aws-auth mapping among dynamic resources
 
 Check = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Iterable[str]]
 
@@ -68,11 +63,6 @@ def plain(value: Any) -> Any:
 
 def prop(props: Mapping[str, Any], key: str) -> Any:
     return plain(props[key]) if key in props else None
-
-
-def props_of(props: Mapping[str, Any], *keys: str) -> dict[str, Any]:
-    """Only the properties a check reads, so an unknown value elsewhere does not stop it during preview."""
-    return {key: prop(props, key) for key in keys if key in props}
 
 
 def resource_template(props: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> TemplateIam:
@@ -182,40 +172,19 @@ def _stack_set_overrides(args: StackValidationArgs, report_violation: ReportViol
             report_violation(f"with its parameter overrides, {message}", resource.urn)
 
 
-def _rbac_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    return check_role(props_of(props, "rules", "aggregationRule"))
-
-
-def _binding_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    return check_binding(props_of(props, "roleRef", "subjects"))
-
-
-def _eks_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    if resource_type == ACCESS_ENTRY_TYPE:
-        return check_access_entry(props_of(props, "kubernetesGroups", "userName"))
-    if resource_type == ACCESS_POLICY_TYPE:
-        return check_access_policy_association(props_of(props, "policyArn"))
-    if resource_type in CONFIG_MAP_TYPES:
-        metadata = {"metadata": prop(props, "metadata")}
-        return check_aws_auth_data(prop(props, "data")) if is_aws_auth(metadata) else []
-    if resource_type in DYNAMIC_TYPES and AWS_AUTH_MAPPING_KEY in props:
-        return check_mapping_groups(prop(props, "groups"))
-    return []
-
-
 def resource_policy(
     name: str,
     description: str,
-    types: Iterable[str],
+    types: Iterable[str] | Callable[[str], bool],
     check: Check,
     *,
     level: EnforcementLevel = EnforcementLevel.MANDATORY,
     config_schema: PolicyConfigSchema | None = None,
 ) -> ResourceValidationPolicy:
-    applies_to = frozenset(types)
+    applies_to = types if callable(types) else frozenset(types).__contains__
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type not in applies_to:
+        if not applies_to(args.resource_type):
             return
         try:
             for message in check(args.resource_type, args.props, args.get_config() or {}):
@@ -260,44 +229,6 @@ def _customer_attachments(args: StackValidationArgs, report_violation: ReportVio
                 )
             elif not verdicts[arn]:
                 report_violation(f"attaches {arn}, which grants more than List/Read", resource.urn)
-
-
-def _mapped_groups(resources: Sequence[Any]) -> set[str]:
-    groups: set[str] = set()
-    for resource in resources:
-        if resource.resource_type == ACCESS_ENTRY_TYPE:
-            groups.update(prop(resource.props, "kubernetesGroups") or [])
-        elif resource.resource_type in DYNAMIC_TYPES and AWS_AUTH_MAPPING_KEY in resource.props:
-            groups.update(prop(resource.props, "groups") or [])
-    return groups
-
-
-def _groups_bound_read_only(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    groups = _mapped_groups(args.resources)
-    roles: dict[tuple[str, str], list[bool]] = {}
-    for resource in args.resources:
-        if resource.resource_type in ROLE_TYPES:
-            props = props_of(resource.props, "metadata", "rules", "aggregationRule")
-            key = (
-                resource.resource_type.rsplit(":", 1)[-1].removesuffix("Patch"),
-                (props.get("metadata") or {}).get("name"),
-            )
-            roles.setdefault(key, []).append(not check_role(props))
-    for resource in args.resources:
-        if resource.resource_type not in BINDING_TYPES:
-            continue
-        props = props_of(resource.props, "roleRef", "subjects")
-        bound = {s.get("name") for s in props.get("subjects") or [] if s.get("kind") == "Group"} & groups
-        if not bound:
-            continue
-        ref = props.get("roleRef") or {}
-        verdicts = roles.get((ref.get("kind"), ref.get("name")))
-        if not verdicts or not all(verdicts):
-            state = "is not declared in this stack" if not verdicts else "grants more than get, list and watch"
-            report_violation(
-                f"binds mapped group(s) {sorted(bound)} to {ref.get('kind')} {ref.get('name')!r}, which {state}",
-                resource.urn,
-            )
 
 
 def _never_raise(
@@ -371,21 +302,21 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
         ),
         resource_policy(
             "kubernetes-rbac-read-only",
-            "Kubernetes roles only get, list and watch, never secrets or subresources",
-            ROLE_TYPES,
-            _rbac_check,
+            "Kubernetes roles only get, list and watch, never secrets or subresources, and never aggregate",
+            is_kubernetes_type,
+            rbac_check,
         ),
         resource_policy(
             "kubernetes-bindings-not-admin",
-            "Kubernetes bindings never grant cluster-admin, admin, edit or system:masters",
-            BINDING_TYPES,
-            _binding_check,
+            "Kubernetes bindings never grant built-in writing or system roles, nor bind system users or groups",
+            is_kubernetes_type,
+            binding_check,
         ),
         resource_policy(
             "eks-identity-mappings",
-            "EKS access entries and aws-auth entries never grant admin; only the view access policy",
-            {ACCESS_ENTRY_TYPE, ACCESS_POLICY_TYPE, *DYNAMIC_TYPES, *CONFIG_MAP_TYPES},
-            _eks_check,
+            "EKS access entries and aws-auth entries map no reserved (system:) names and no nodes; view policy only",
+            is_eks_identity_type,
+            eks_check,
         ),
         StackValidationPolicy(
             name="iam-customer-policy-attachments",
@@ -401,9 +332,20 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
             config_schema=session_schema,
         ),
         StackValidationPolicy(
-            name="eks-groups-bound-read-only",
-            description="Every group an identity mapping uses is bound only to read-only roles declared here",
-            validate=_never_raise(_groups_bound_read_only),
+            name="kubernetes-bindings-allow-list",
+            description=(
+                "Bindings grant only read-only roles declared here or allowed built-ins; mapped groups are bound here"
+            ),
+            validate=_never_raise(bindings_allow_list),
             enforcement_level=EnforcementLevel.MANDATORY,
+            config_schema=PolicyConfigSchema(
+                properties={
+                    "allowedClusterRoles": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "default": list(DEFAULT_ALLOWED_CLUSTER_ROLES),
+                    }
+                }
+            ),
         ),
     ]
