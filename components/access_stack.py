@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,9 @@ from .policy_documents import (
     role_arn,
     user_arn,
 )
-from .stack_config import StackConfig
+from .stack_config import RoleAccount, StackConfig
+
+ExternalIds = Mapping[str, pulumi.Input[str]] | pulumi.Output[Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,20 @@ class Deployer:
     deploy_role_arn: str | None = None
 
 
-def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> dict[str, Any]:
-    """Declare the user, the role in each account, read-only access to each cluster; return the stack outputs."""
+def declare_access(
+    config: StackConfig,
+    home: Home,
+    catalog: ActionCatalog,
+    *,
+    external_ids: ExternalIds | None = None,
+    parent: pulumi.Resource | None = None,
+) -> dict[str, Any]:
+    """Declare the user, the role in each account, read-only access to each cluster; return the stack outputs.
+
+    `external_ids` (account ID to external ID, possibly secret) wins over `roles.accounts[].externalId`.
+    With a `parent`, everything is its child, aliased to where it was declared directly in the stack.
+    """
+    opts = _child_options(parent)
     permissions = config.permissions
     actions = select_actions(permissions.sets, permissions.extra_actions, permissions.exclude_actions, catalog)
     documents = read_only_documents(actions)
@@ -54,7 +69,7 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
     # Checked before anything is declared: the roles attach the read-only documents, the user both kinds.
     check_attachment_count(f"user {config.user.name}", len(documents) + len(assume_documents))
     check_attachment_count(f"role {config.roles.name}", len(documents))
-    deployers = _deployers(config, home)
+    deployers = _deployers(config, home, opts)
     # Clusters are looked up and their modes chosen first: a mode a cluster does not honour stops the run
     # before any IAM resource is declared.
     targets = [
@@ -67,18 +82,21 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
         user=config.user,
         read_only_documents=documents,
         assume_role_documents=assume_documents,
+        opts=opts,
     )
     roles = {
         account.id: InventoryRole(
             f"role-{account.id}",
             account=account,
+            external_id=external_ids_of(config.roles.accounts, external_ids)[index],
             roles=config.roles,
             read_only_documents=documents,
             trusted_user_arn=user.arn,
             trusted_user_unique_id=user.unique_id,
             provider=deployers[account.id].provider,
+            opts=opts,
         )
-        for account in config.roles.accounts
+        for index, account in enumerate(config.roles.accounts)
     }
     inventory_user_arn = user_arn(home.partition, home.account_id, config.user.name, config.user.path)
     clusters = [
@@ -90,6 +108,7 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
             aws_provider=deployers[target.account_id].provider,
             deploy_role_arn=deployers[target.account_id].deploy_role_arn,
             identity_resource=user.user if target.account_id == home.account_id else roles[target.account_id].role,
+            opts=opts,
         )
         for target in targets
     ]
@@ -100,7 +119,7 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
         "policyArns": user.policy_arns,
         "roleArns": role_arn_outputs,
         "roleArnFile": role_arn_outputs.apply(", ".join),
-        "roleArnFileJson": role_arn_file_json(role_arn_outputs, config),
+        "roleArnFileJson": role_arn_file_json(role_arn_outputs, external_ids_of(config.roles.accounts, external_ids)),
         "eksClusters": [cluster.summary for cluster in clusters],
     }
     if user.access_key is not None:
@@ -109,13 +128,32 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
     return outputs
 
 
-def _deployers(config: StackConfig, home: Home) -> dict[str, Deployer]:
+def _child_options(parent: pulumi.Resource | None) -> pulumi.ResourceOptions | None:
+    """Children of `parent`, known to deployed stacks by their URNs from before there was one."""
+    if parent is None:
+        return None
+    return pulumi.ResourceOptions(parent=parent, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)])
+
+
+def external_ids_of(
+    accounts: Sequence[RoleAccount], external_ids: ExternalIds | None
+) -> list[pulumi.Input[str] | None]:
+    """Each account's external ID: from the map when it names the account, else from the account's entry."""
+    if external_ids is None:
+        return [account.external_id for account in accounts]
+    if isinstance(external_ids, pulumi.Output):
+        mapping = external_ids
+        return [mapping.apply(lambda ids, a=account: (ids or {}).get(a.id, a.external_id)) for account in accounts]
+    return [external_ids.get(account.id, account.external_id) for account in accounts]
+
+
+def _deployers(config: StackConfig, home: Home, opts: pulumi.ResourceOptions | None) -> dict[str, Deployer]:
     """Account ID to how the stack deploys there; the home account uses the default provider."""
     deployers = {home.account_id: Deployer()}
     for account in config.roles.accounts:
         if account.id != home.account_id:
             deploy_role = role_arn(home.partition, account.id, config.roles.deploy_role_name)
-            provider = account_provider(f"account-{account.id}", account.id, deploy_role)
+            provider = account_provider(f"account-{account.id}", account.id, deploy_role, opts)
             deployers[account.id] = Deployer(provider=provider, deploy_role_arn=deploy_role)
     return deployers
 
@@ -129,7 +167,11 @@ def role_file_entries(arns: list[str], external_ids: list[str | None]) -> str:
     return json.dumps(entries)
 
 
-def role_arn_file_json(role_arns: pulumi.Output[list[str]], config: StackConfig) -> pulumi.Output[str]:
-    external_ids = [account.external_id for account in config.roles.accounts]
-    content = role_arns.apply(lambda arns: role_file_entries(list(arns), external_ids))
-    return pulumi.Output.secret(content) if any(external_ids) else content
+def role_arn_file_json(
+    role_arns: pulumi.Output[list[str]], external_ids: Sequence[pulumi.Input[str] | None]
+) -> pulumi.Output[str]:
+    """Secret when it holds an external ID: the file is what the adapter needs to assume the roles."""
+    content = pulumi.Output.all(role_arns, *external_ids).apply(
+        lambda values: role_file_entries(list(values[0]), list(values[1:]))
+    )
+    return pulumi.Output.secret(content) if any(i is not None for i in external_ids) else content
