@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STACK ?= dev
 
-.PHONY: setup plan test lint format bench
+.PHONY: setup plan test lint format bench schema
 
 setup: $(STAMP)
 
@@ -24,6 +24,9 @@ lint: setup
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+schema: setup
+	$(BIN)/python -m automation.stack_schema
 
 format: setup
 	$(BIN)/ruff format .

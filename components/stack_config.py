@@ -94,6 +94,10 @@ class RbacVerb(ValueEnum):
     WATCH = "watch"
 
 
+# Marks the values a stack file may hold as `secure:` (encrypted by `pulumi config set --secret`).
+MAY_BE_SECURE = {"maySecure": True}
+
+
 def _items(pattern: str, accepted: str) -> dict[str, Any]:
     """A pattern for each string of a list, in the JSON Schema; parsing checks the same (`_item_problems`).
 
@@ -126,7 +130,9 @@ class PermissionsConfig:
 @dataclass(frozen=True, config=CONTRACT)
 class RoleAccount:
     id: str = Field(pattern=ACCOUNT_ID, description=ACCOUNT_TEXT)
-    external_id: str | None = Field(None, pattern=EXTERNAL_ID, description=EXTERNAL_ID_TEXT)
+    external_id: str | None = Field(
+        None, pattern=EXTERNAL_ID, description=EXTERNAL_ID_TEXT, json_schema_extra=MAY_BE_SECURE
+    )
 
 
 @dataclass(frozen=True, config=CONTRACT)
@@ -152,7 +158,9 @@ class OrganizationConfig:
         description="a list of 12-digit account IDs",
         json_schema_extra=_items(ACCOUNT_ID, ACCOUNT_TEXT),
     )
-    external_id: str | None = Field(None, pattern=EXTERNAL_ID, description=EXTERNAL_ID_TEXT)
+    external_id: str | None = Field(
+        None, pattern=EXTERNAL_ID, description=EXTERNAL_ID_TEXT, json_schema_extra=MAY_BE_SECURE
+    )
     regions: list[str] = Field(
         default_factory=list,
         description="a list of AWS regions (default: aws:region)",
@@ -218,6 +226,59 @@ STACK_CONFIG = TypeAdapter(StackConfig)
 def config_schema() -> dict[str, Any]:
     """The JSON Schema of the config objects, by their stack-file (camelCase) names."""
     return STACK_CONFIG.json_schema(by_alias=True)
+
+
+def stack_file_schema() -> dict[str, Any]:
+    """JSON Schema of a stack file (`stacks/schema.json`): our keys from the contract, other namespaces open.
+
+    Keys of our namespace other than the contract's are refused, with or without the `axonius-aws-access:`
+    prefix (the CLI adds it to bare keys). Near-miss namespaces are reported by the program, not here.
+    """
+    schema = config_schema()
+    definitions = schema.pop("$defs")
+    _secure_allowed(definitions)
+    keys = {}
+    for key, node in schema["properties"].items():
+        keys[f"{NAMESPACE}:{key}"] = keys[key] = node
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"Pulumi stack settings of {NAMESPACE}",
+        "description": "Generated from components/stack_config.py by python -m automation.stack_schema.",
+        "type": "object",
+        "properties": {
+            "config": {
+                "type": "object",
+                "properties": keys,
+                "propertyNames": {
+                    "anyOf": [{"enum": list(keys)}, {"pattern": f"^(?!{re.escape(NAMESPACE)}:)[^:]+:."}],
+                    "description": "a key of the contract, or a key of another namespace such as aws:region",
+                },
+            },
+            "secretsprovider": {"type": "string"},
+            "encryptedkey": {"type": "string"},
+            "encryptionsalt": {"type": "string"},
+            "environment": {},
+        },
+        "additionalProperties": False,
+        "$defs": {**definitions, "Secure": SECURE_VALUE},
+    }
+
+
+SECURE_VALUE = {
+    "type": "object",
+    "properties": {"secure": {"type": "string"}},
+    "required": ["secure"],
+    "additionalProperties": False,
+    "description": "a value encrypted by pulumi config set --secret",
+}
+
+
+def _secure_allowed(definitions: Mapping[str, Any]) -> None:
+    """Properties marked MAY_BE_SECURE also accept `{secure: ...}`."""
+    for definition in definitions.values():
+        for name, node in definition.get("properties", {}).items():
+            if node.pop("maySecure", False):
+                definition["properties"][name] = {"anyOf": [node, {"$ref": "#/$defs/Secure"}]}
 
 
 KeyPath = tuple[str | int, ...]
