@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STACK ?= dev
 
-.PHONY: setup plan test lint format bench schema
+.PHONY: setup plan test lint format bench schema component-schema
 
 setup: $(STAMP)
 
@@ -27,6 +27,13 @@ test: lint
 
 schema: setup
 	$(BIN)/python -m automation.stack_schema
+
+# The component package's schema, as its GetSchema answers (tests/test_component_package.py compares).
+component-schema: setup
+	$(BIN)/python -c 'import json; from pulumi.provider.experimental.component import ComponentProvider; \
+	from components.axonius_access import AxoniusAccess; \
+	print(json.dumps(json.loads(ComponentProvider([AxoniusAccess], "axonius-aws-access").schema), indent=2))' \
+	> component/schema.json
 
 format: setup
 	$(BIN)/ruff format .

@@ -142,8 +142,15 @@ def external_ids_of(
     if external_ids is None:
         return [account.external_id for account in accounts]
     if isinstance(external_ids, pulumi.Output):
-        mapping = external_ids
-        return [mapping.apply(lambda ids, a=account: (ids or {}).get(a.id, a.external_id)) for account in accounts]
+        # A map that arrives as one Output (a component input holding a secret) marks each of its values secret,
+        # and nothing else: the trust policies of accounts it does not name stay readable in previews.
+        revealed = pulumi.Output.unsecret(external_ids)
+        return [
+            revealed.apply(
+                lambda ids, a=account: pulumi.Output.secret(ids[a.id]) if a.id in (ids or {}) else a.external_id
+            )
+            for account in accounts
+        ]
     return [external_ids.get(account.id, account.external_id) for account in accounts]
 
 

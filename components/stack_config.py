@@ -20,9 +20,11 @@ from typing import Any
 import botocore.loaders
 import pulumi.runtime
 import pydantic
-from pydantic import ConfigDict, Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 from pydantic.dataclasses import dataclass
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 
 from policy_pack.rules.iam_actions import Action, ActionCatalog, is_pattern
 
@@ -107,28 +109,44 @@ def _items(pattern: str, accepted: str) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, config=CONTRACT)
-class UserConfig:
-    name: str = Field("Axonius-Readonly", pattern=IAM_NAME, description=IAM_NAME_TEXT)
-    path: str = Field("/", pattern=IAM_PATH, description="'/' or '/a/path/' of printable ASCII, at most 512")
-    access_key: bool = Field(True, description="true or false")
-    active_key: int = Field(1, ge=1, le=2, description="1 or 2, the access-key slot handed to Axonius")
-    other_key: KeySlot = Field(KeySlot.ABSENT, description="absent, active or inactive")
-    max_managed_policies: int = Field(
+class _Contract:
+    """Keys with a default are `X | None` (Pulumi's schema requires every other key) but never null."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and not _nullable(cls.__pydantic_fields__[info.field_name]):
+            raise PydanticCustomError("null", "a value (null means nothing here; leave the key out for the default)")
+        return value
+
+
+def _nullable(field: FieldInfo) -> bool:
+    return field.default is None and field.default_factory is None
+
+
+@dataclass(frozen=True, config=CONTRACT)
+class UserConfig(_Contract):
+    name: str | None = Field("Axonius-Readonly", pattern=IAM_NAME, description=IAM_NAME_TEXT)
+    path: str | None = Field("/", pattern=IAM_PATH, description="'/' or '/a/path/' of printable ASCII, at most 512")
+    access_key: bool | None = Field(True, description="true or false")
+    active_key: int | None = Field(1, ge=1, le=2, description="1 or 2, the access-key slot handed to Axonius")
+    other_key: KeySlot | None = Field(KeySlot.ABSENT, description="absent, active or inactive")
+    max_managed_policies: int | None = Field(
         10, ge=1, le=20, description="a whole number from 1 to 20 (AWS's quota of managed policies per user or role)"
     )
 
 
 @dataclass(frozen=True, config=CONTRACT)
-class PermissionsConfig:
-    sets: list[PermissionSet] = Field(
+class PermissionsConfig(_Contract):
+    sets: list[PermissionSet] | None = Field(
         default_factory=lambda: [PermissionSet("adapter")], description=f"a list of {', '.join(PERMISSION_SETS)}"
     )
-    extra_actions: list[str] = Field(default_factory=list, description="a list of List or Read IAM actions")
-    exclude_actions: list[str] = Field(default_factory=list, description="a list of IAM actions")
+    extra_actions: list[str] | None = Field(default_factory=list, description="a list of List or Read IAM actions")
+    exclude_actions: list[str] | None = Field(default_factory=list, description="a list of IAM actions")
 
 
 @dataclass(frozen=True, config=CONTRACT)
-class RoleAccount:
+class RoleAccount(_Contract):
     id: str = Field(pattern=ACCOUNT_ID, description=ACCOUNT_TEXT)
     external_id: str | None = Field(
         None, pattern=EXTERNAL_ID, description=EXTERNAL_ID_TEXT, json_schema_extra=MAY_BE_SECURE
@@ -136,24 +154,24 @@ class RoleAccount:
 
 
 @dataclass(frozen=True, config=CONTRACT)
-class RolesConfig:
-    name: str = Field("Axonius-Readonly-Role", pattern=IAM_NAME, description=IAM_NAME_TEXT)
-    max_session_duration: int = Field(
+class RolesConfig(_Contract):
+    name: str | None = Field("Axonius-Readonly-Role", pattern=IAM_NAME, description=IAM_NAME_TEXT)
+    max_session_duration: int | None = Field(
         14400, ge=3600, le=43200, description="a whole number of seconds from 3600 to 43200"
     )
-    deploy_role_name: str = Field("OrganizationAccountAccessRole", pattern=IAM_NAME, description=IAM_NAME_TEXT)
-    accounts: list[RoleAccount] = Field(default_factory=list, description="a list of accounts (id, externalId)")
+    deploy_role_name: str | None = Field("OrganizationAccountAccessRole", pattern=IAM_NAME, description=IAM_NAME_TEXT)
+    accounts: list[RoleAccount] | None = Field(default_factory=list, description="a list of accounts (id, externalId)")
 
 
 @dataclass(frozen=True, config=CONTRACT)
-class OrganizationConfig:
+class OrganizationConfig(_Contract):
     admin_account: str = Field(pattern=ACCOUNT_ID, description=ACCOUNT_TEXT)
     organizational_units: list[str] = Field(
         min_length=1,
         description="a non-empty list of OU ids (ou-xxxx-xxxxxxxx) or root ids (r-xxxx)",
         json_schema_extra=_items(ORGANIZATIONAL_UNIT, "an OU id (ou-xxxx-xxxxxxxx) or a root id (r-xxxx)"),
     )
-    exclude_accounts: list[str] = Field(
+    exclude_accounts: list[str] | None = Field(
         default_factory=list,
         description="a list of 12-digit account IDs",
         json_schema_extra=_items(ACCOUNT_ID, ACCOUNT_TEXT),
@@ -161,17 +179,17 @@ class OrganizationConfig:
     external_id: str | None = Field(
         None, pattern=EXTERNAL_ID, description=EXTERNAL_ID_TEXT, json_schema_extra=MAY_BE_SECURE
     )
-    regions: list[str] = Field(
+    regions: list[str] | None = Field(
         default_factory=list,
         description="a list of AWS regions (default: aws:region)",
         json_schema_extra=_items(REGION, REGION_TEXT),
     )
-    max_concurrent_percentage: int = Field(100, ge=1, le=100, description="a whole number from 1 to 100")
-    failure_tolerance_percentage: int = Field(0, ge=0, le=100, description="a whole number from 0 to 100")
+    max_concurrent_percentage: int | None = Field(100, ge=1, le=100, description="a whole number from 1 to 100")
+    failure_tolerance_percentage: int | None = Field(0, ge=0, le=100, description="a whole number from 0 to 100")
 
 
 @dataclass(frozen=True, config=CONTRACT)
-class RbacRule:
+class RbacRule(_Contract):
     api_groups: list[str] = Field(
         min_length=1,
         description='a non-empty list of API groups ("" is core)',
@@ -186,11 +204,11 @@ class RbacRule:
 
 
 @dataclass(frozen=True, config=CONTRACT)
-class EksCluster:
+class EksCluster(_Contract):
     name: str = Field(pattern=CLUSTER_NAME, description="an EKS cluster name (1 to 100 letters, digits, - and _)")
     region: str = Field(pattern=REGION, description=REGION_TEXT)
     account: str | None = Field(None, pattern=ACCOUNT_ID, description=ACCOUNT_TEXT)
-    mode: EksMode = Field(EksMode.AUTO, description="one of auto, accessEntry, awsAuth")
+    mode: EksMode | None = Field(EksMode.AUTO, description="one of auto, accessEntry, awsAuth")
 
 
 def seed_rules() -> list[RbacRule]:
@@ -199,23 +217,25 @@ def seed_rules() -> list[RbacRule]:
 
 
 @dataclass(frozen=True, config=CONTRACT)
-class EksConfig:
-    cluster_role: str = Field("axonius-view-role", pattern=K8S_NAME, description=K8S_NAME_TEXT)
-    cluster_role_binding: str = Field("axonius-view-cbr", pattern=K8S_NAME, description=K8S_NAME_TEXT)
-    group: str = Field("axonius-readonly", pattern=K8S_SUBJECT, description=SUBJECT_TEXT)
-    username: str = Field("axonius-readonly", pattern=K8S_SUBJECT, description=SUBJECT_TEXT)
-    rules: list[RbacRule] = Field(
+class EksConfig(_Contract):
+    cluster_role: str | None = Field("axonius-view-role", pattern=K8S_NAME, description=K8S_NAME_TEXT)
+    cluster_role_binding: str | None = Field("axonius-view-cbr", pattern=K8S_NAME, description=K8S_NAME_TEXT)
+    group: str | None = Field("axonius-readonly", pattern=K8S_SUBJECT, description=SUBJECT_TEXT)
+    username: str | None = Field("axonius-readonly", pattern=K8S_SUBJECT, description=SUBJECT_TEXT)
+    rules: list[RbacRule] | None = Field(
         default_factory=seed_rules, min_length=1, description="a non-empty list of rules (apiGroups, resources, verbs)"
     )
-    clusters: list[EksCluster] = Field(default_factory=list, description="a list of clusters (name, region, ...)")
+    clusters: list[EksCluster] | None = Field(
+        default_factory=list, description="a list of clusters (name, region, ...)"
+    )
 
 
 @dataclass(frozen=True, config=CONTRACT)
-class StackConfig:
-    user: UserConfig = Field(default_factory=UserConfig)
-    permissions: PermissionsConfig = Field(default_factory=PermissionsConfig)
-    roles: RolesConfig = Field(default_factory=RolesConfig)
-    eks: EksConfig = Field(default_factory=EksConfig)
+class StackConfig(_Contract):
+    user: UserConfig | None = Field(default_factory=UserConfig)
+    permissions: PermissionsConfig | None = Field(default_factory=PermissionsConfig)
+    roles: RolesConfig | None = Field(default_factory=RolesConfig)
+    eks: EksConfig | None = Field(default_factory=EksConfig)
     organization: OrganizationConfig | None = None
 
 
@@ -224,8 +244,26 @@ STACK_CONFIG = TypeAdapter(StackConfig)
 
 
 def config_schema() -> dict[str, Any]:
-    """The JSON Schema of the config objects, by their stack-file (camelCase) names."""
-    return STACK_CONFIG.json_schema(by_alias=True)
+    """The JSON Schema of the config objects by their stack-file (camelCase) names; null only where it is default."""
+    schema = STACK_CONFIG.json_schema(by_alias=True)
+    for contract in _contract_classes(StackConfig):
+        properties = schema["$defs"].get(contract.__name__, schema)["properties"]
+        for name, field in contract.__pydantic_fields__.items():
+            node = properties[to_camel(name)]
+            if not _nullable(field) and "anyOf" in node:
+                options = [option for option in node.pop("anyOf") if option != {"type": "null"}]
+                node.update(options[0] if len(options) == 1 else {"anyOf": options})
+    return schema
+
+
+def _contract_classes(contract: type) -> list[type]:
+    """`contract` and every dataclass its fields hold."""
+    found = [contract]
+    for field in contract.__pydantic_fields__.values():
+        inner = _inner_class(field.annotation)
+        if hasattr(inner, "__pydantic_fields__") and inner not in found:
+            found += [c for c in _contract_classes(inner) if c not in found]
+    return found
 
 
 def stack_file_schema() -> dict[str, Any]:
