@@ -1,9 +1,8 @@
 """The component package (`component/`) started exactly as the engine starts a Python plugin, driven over gRPC.
 
 The engine runs `<plugin>/venv/bin/python <plugin dir> <engine address>` in the plugin folder and reads the
-port from the first stdout line. Here the plugin's venv is a fresh one whose `.pth` does what
-`pip install -r component/requirements.txt` does (the pinned dependencies, then the project), without copying
-440 MB: it adds the shared venv's site-packages and the project root.
+port from the first stdout line. The plugin folder is a copy of `component/` outside the project, with a venv in
+which the project is installed (`tests/installed.py`).
 """
 
 from __future__ import annotations
@@ -11,8 +10,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
-import sysconfig
 from collections.abc import Iterator
 from concurrent import futures
 from typing import Any
@@ -33,6 +30,7 @@ from pulumi.runtime.proto import (
 from automation.mock_engine import PROJECT, AwsMocks, RecordingMonitor
 from automation.plan import presentable
 from tests.conftest import PROJECT_DIR
+from tests.installed import installed_venv
 
 TYPE = "axonius-aws-access:index:AxoniusAccess"
 STACK = "component"
@@ -111,12 +109,9 @@ def engine() -> Iterator[tuple[Engine, int]]:
 def plugin(tmp_path_factory, engine) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
     folder = tmp_path_factory.mktemp("installed") / "component"
     shutil.copytree(PROJECT_DIR / "component", folder, ignore=shutil.ignore_patterns("venv", "__pycache__"))
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder / "venv")], check=True)
-    site = next((folder / "venv" / "lib").glob("python3*/site-packages"))
-    shared = sysconfig.get_paths()["purelib"]
-    (site / "axonius-aws-access.pth").write_text(f"import site; site.addsitedir({shared!r})\n{PROJECT_DIR}\n")
+    python = installed_venv(folder / "venv")
     process = subprocess.Popen(
-        [str(folder / "venv" / "bin" / "python"), str(folder), f"127.0.0.1:{engine[1]}"],
+        [str(python), str(folder), f"127.0.0.1:{engine[1]}"],
         cwd=folder,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
