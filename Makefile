@@ -13,6 +13,11 @@ $(STAMP): requirements.txt requirements-dev.txt policy_pack/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	# The project on the venv's path, as an editable install does (the component plugin imports it from
+	# component/, whose venv is this one).
+	$(BIN)/python -c 'import pathlib, sysconfig; \
+	pathlib.Path(sysconfig.get_paths()["purelib"], "axonius-aws-access.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
+	ln -sfn ../$(VENV) component/venv
 	touch $(STAMP)
 
 plan: setup

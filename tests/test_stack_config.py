@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pulumi
 import pytest
 
 from components.stack_config import (
@@ -175,3 +176,9 @@ def test_clusters_must_be_in_a_reachable_account(catalog):
         "eks.clusters[2].account: '333333333333' is not accepted; expected the user's account (111111111111) "
         "or one listed in roles.accounts",
     )
+
+
+def test_a_whole_config_object_encrypted_as_one_string_gets_a_clear_message(run_stack):
+    """The CLI hands a whole-key `secure:` value to the program as the decrypted string."""
+    with pytest.raises(pulumi.RunError, match=r"axonius-aws-access:roles: the whole value is a secret that is not a"):
+        run_stack({"roles": "accounts: [222222222222]"}, secret=("roles",))
