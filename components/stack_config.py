@@ -692,11 +692,15 @@ def check_region(key: str, region: str | None, partition: str) -> list[str]:
 
 def opt_in_notes(config: StackConfig, region: str | None, partition: str) -> list[str]:
     """Regions the stack uses that accounts must enable first."""
-    used = {region, *(cluster.region for cluster in config.eks.clusters)}
+    used = {region, *(cluster.region for cluster in config.eks.clusters), *_organization_regions(config)}
     return [
         f"{name} is an opt-in region: enable it in each account (and allow STS tokens there) before deploying"
         for name in sorted(r for r in used if r and is_opt_in(r, partition))
     ]
+
+
+def _organization_regions(config: StackConfig) -> list[str]:
+    return list(config.organization.regions or []) if config.organization else []
 
 
 def check_cluster_accounts(config: StackConfig, home_account: str) -> None:
@@ -735,6 +739,8 @@ def check_home(config: StackConfig, home_account: str, partition: str, region: s
     problems = check_region("aws:region", region, partition) if region is not None else []
     for index, cluster in enumerate(config.eks.clusters):
         problems += check_region(f"eks.clusters[{index}].region", cluster.region, partition)
+    for index, name in enumerate(_organization_regions(config)):
+        problems += check_region(f"organization.regions[{index}]", name, partition)
     try:
         check_cluster_accounts(config, home_account)
     except ConfigError as error:

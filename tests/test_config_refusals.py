@@ -173,3 +173,19 @@ def test_an_opt_in_region_is_planned_and_named(capsys, caplog, tmp_path):
 def test_timestamps_stay_strings_as_the_cli_reads_them(capsys, tmp_path):
     code, _, err = plan_file(capsys, tmp_path, "config:\n  axonius-aws-access:user:\n    name: 2024-01-01\n")
     assert code == 0, err
+
+
+def test_organization_regions_are_regions_of_the_partition(capsys, tmp_path):
+    code, _, err = plan_file(
+        capsys,
+        tmp_path,
+        """
+        config:
+          axonius-aws-access:organization:
+            organizationalUnits: [ou-ab12-11111111]
+            adminAccount: "999999999999"
+            regions: [us-east-1, cn-north-1]
+        """,
+    )
+    assert code == 2
+    assert "organization.regions[1]: 'cn-north-1' is not accepted; expected a region of partition aws" in err
