@@ -573,7 +573,6 @@ def _check_eks(raw: Mapping[str, Any], problems: _Problems) -> None:
                     resource,
                     "a resource other than secrets (the adapter never reads them)",
                 )
-    _unique(("eks", "clusters"), raw.get("clusters"), problems)
 
 
 def _canonical(config: StackConfig, catalog: ActionCatalog) -> StackConfig:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import textwrap
 
+import pulumi
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import automation.__main__ as cli
 
@@ -189,3 +192,28 @@ def test_organization_regions_are_regions_of_the_partition(capsys, tmp_path):
     )
     assert code == 2
     assert "organization.regions[1]: 'cn-north-1' is not accepted; expected a region of partition aws" in err
+
+
+CLUSTER_NAMES = st.sampled_from(["a", "a-k8s", "a-binding", "k8s", "b"])
+CLUSTERS = st.lists(
+    st.fixed_dictionaries(
+        {"name": CLUSTER_NAMES, "region": st.sampled_from(["us-east-1", "us-east-2"])},
+        optional={"account": st.sampled_from(["111111111111", "222222222222"])},
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(clusters=CLUSTERS, home_role=st.booleans())
+def test_an_accepted_config_never_declares_one_urn_twice(run_stack, clusters, home_role):
+    """The engine refuses a URN registered twice, after creating what came before: we refuse such configs first."""
+    accounts = [{"id": "222222222222"}] + ([{"id": "111111111111"}] if home_role else [])
+    try:
+        run = run_stack({"roles": {"accounts": accounts}, "eks": {"clusters": clusters}})
+    except pulumi.RunError as error:
+        assert "is the same cluster" in str(error)
+        return
+    # The mock's URN keeps only the parent's type: equal engine URNs (whole type chain) are equal here too.
+    urns = [resource.urn for resource in run.resources]
+    assert len(urns) == len(set(urns))
