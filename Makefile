@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STACK ?= dev
 
-.PHONY: setup plan test lint format bench schema component-schema
+.PHONY: setup plan test lint format bench schema
 
 setup: $(STAMP)
 
@@ -30,11 +30,10 @@ lint: setup
 test: lint
 	$(BIN)/python -m pytest -q
 
+# stacks/schema.json (stack files) and component/schema.json (the component package, as its GetSchema answers),
+# both from the config contract; tests compare them with what the code generates.
 schema: setup
 	$(BIN)/python -m automation.stack_schema
-
-# The component package's schema, as its GetSchema answers (tests/test_component_package.py compares).
-component-schema: setup
 	$(BIN)/python -c 'import json; from pulumi.provider.experimental.component import ComponentProvider; \
 	from components.axonius_access import AxoniusAccess; \
 	print(json.dumps(json.loads(ComponentProvider([AxoniusAccess], "axonius-aws-access").schema), indent=2))' \

@@ -129,7 +129,7 @@ def plugin(tmp_path_factory, engine) -> Iterator[provider_pb2_grpc.ResourceProvi
 
 
 def test_get_schema_matches_the_checked_in_snapshot(plugin):
-    """Regenerate `component/schema.json` with `make component-schema` when the arguments change."""
+    """Regenerate `component/schema.json` with `make schema` when the arguments change."""
     schema = json.loads(plugin.GetSchema(provider_pb2.GetSchemaRequest(version=0)).schema)
     assert schema == json.loads(SCHEMA_SNAPSHOT.read_text())
     inputs = schema["resources"][TYPE]["inputProperties"]
