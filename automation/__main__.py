@@ -52,11 +52,11 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def matching(pattern: re.Pattern[str], accepted: str) -> Callable[[str], str]:
+def matching(pattern: str, accepted: str) -> Callable[[str], str]:
     """An argparse type: the value if it matches `pattern`, else a usage error saying what is accepted."""
 
     def check(value: str) -> str:
-        if not pattern.fullmatch(value):
+        if not re.fullmatch(pattern, value):
             raise argparse.ArgumentTypeError(f"{value!r} is not accepted; expected {accepted}")
         return value
 

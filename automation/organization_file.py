@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from components.stack_config import ACCOUNT_ID as ACCOUNT_ID_PATTERN
+
 ORGANIZATION_ID = re.compile(r"o-[a-z0-9]{10,32}")
 ROOT_ID = re.compile(r"r-[0-9a-z]{4,32}")
 UNIT_ID = re.compile(r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}")
-ACCOUNT_ID = re.compile(r"\d{12}")
+ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
 STATUSES = ("ACTIVE", "SUSPENDED", "PENDING_CLOSURE")
 HOW_TO_MAKE = (
     "the stack sets `organization`, so the offline plan needs the organization's tree: "

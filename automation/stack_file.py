@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .mock_engine import PROJECT
 
@@ -41,16 +43,49 @@ def _reveal(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
+class _CliConstructor(SafeConstructor):
+    """Values as go-yaml v3 gives them to the Pulumi CLI: timestamps stay strings."""
+
+
+_CliConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
+
+
+def load_yaml(text: str) -> Any:
+    """YAML 1.2 as the Pulumi CLI reads it: `yes`, `no`, `on` are strings and a duplicate key is an error."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Constructor = _CliConstructor
+    return yaml.load(text)
+
+
+def _yaml_problem(error: YAMLError) -> str:
+    if isinstance(error, MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        return f"line {mark.line + 1}, column {mark.column + 1}: {error.problem}"
+    return str(error)
+
+
+def whole_secret_problems(path: Path, config: dict[str, Any]) -> list[str]:
+    """Our config objects encrypted as a whole: only the CLI can decrypt them, and nobody can review them."""
+    return [
+        f"{path}: {key} is encrypted as a whole (secure: ...); expected a mapping in which only secret values are "
+        f"encrypted, e.g. pulumi config set --secret --path '{key}.accounts[0].externalId' VALUE"
+        for key, value in config.items()
+        if (key.startswith(f"{PROJECT}:") or ":" not in key) and isinstance(value, dict) and set(value) == {"secure"}
+    ]
+
+
 def read_stack_settings(path: Path) -> StackSettings:
     try:
-        document = yaml.safe_load(path.read_text()) or {}
+        document = load_yaml(path.read_text()) or {}
     except OSError as error:
         raise StackFileError(f"cannot read stack file {path}: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise StackFileError(f"{path} is not valid YAML: {error}") from None
+    except YAMLError as error:
+        raise StackFileError(f"{path} is not valid YAML as the Pulumi CLI reads it: {_yaml_problem(error)}") from None
     raw_config = document.get("config") or {} if isinstance(document, dict) else None
     if not isinstance(raw_config, dict):
         raise StackFileError(f"{path}: 'config' must be a mapping of keys to values")
+    if problems := whole_secret_problems(path, raw_config):
+        raise StackFileError("\n".join(problems))
     config: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, raw_value in raw_config.items():

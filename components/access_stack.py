@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,7 +29,9 @@ from .policy_documents import (
     role_arn,
     user_arn,
 )
-from .stack_config import OrganizationConfig, StackConfig
+from .stack_config import OrganizationConfig, RoleAccount, StackConfig
+
+ExternalIds = Mapping[str, pulumi.Input[str]] | pulumi.Output[Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,20 @@ class Deployer:
     deploy_role_arn: str | None = None
 
 
-def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> dict[str, Any]:
-    """Declare the user, the role in each account, read-only access to each cluster; return the stack outputs."""
+def declare_access(
+    config: StackConfig,
+    home: Home,
+    catalog: ActionCatalog,
+    *,
+    external_ids: ExternalIds | None = None,
+    parent: pulumi.Resource | None = None,
+) -> dict[str, Any]:
+    """Declare the user, the role in each account, read-only access to each cluster; return the stack outputs.
+
+    `external_ids` (account ID to external ID, possibly secret) wins over `roles.accounts[].externalId`.
+    With a `parent`, everything is its child, aliased to where it was declared directly in the stack.
+    """
+    opts = _child_options(parent)
     permissions = config.permissions
     actions = select_actions(permissions.sets, permissions.extra_actions, permissions.exclude_actions, catalog)
     documents = read_only_documents(actions)
@@ -57,7 +72,7 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
     members = None
     if organization is not None:
         admin = organization.admin_account
-        deployers[admin] = _deployer(config, home, admin)
+        deployers[admin] = _deployer(config, home, admin, opts)
         members = discover_members(organization, config.roles.accounts, deployers[admin].provider)
         # Accounts the StackSet reaches get their role from it; roles.accounts keeps the others.
         config = replace(
@@ -87,7 +102,7 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
     check_attachment_count(f"role {config.roles.name}", len(documents), limit)
     deployers.update(
         {
-            account.id: _deployer(config, home, account.id)
+            account.id: _deployer(config, home, account.id, opts)
             for account in config.roles.accounts
             if account.id not in deployers
         }
@@ -104,18 +119,22 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
         user=config.user,
         read_only_documents=documents,
         assume_role_documents=assume_documents,
+        opts=opts,
     )
+    account_external_ids = external_ids_of(config.roles.accounts, external_ids)
     roles = {
         account.id: InventoryRole(
             f"role-{account.id}",
             account=account,
+            external_id=account_external_ids[index],
             roles=config.roles,
             read_only_documents=documents,
             trusted_user_arn=user.arn,
             trusted_user_unique_id=user.unique_id,
             provider=deployers[account.id].provider,
+            opts=opts,
         )
-        for account in config.roles.accounts
+        for index, account in enumerate(config.roles.accounts)
     }
     inventory_user_arn = user_arn(home.partition, home.account_id, config.user.name, config.user.path)
     clusters = [
@@ -127,11 +146,12 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
             aws_provider=deployers[target.account_id].provider,
             deploy_role_arn=deployers[target.account_id].deploy_role_arn,
             identity_resource=user.user if target.account_id == home.account_id else roles[target.account_id].role,
+            opts=opts,
         )
         for target in targets
     ]
     role_arn_outputs = pulumi.Output.all(*(role.arn for role in roles.values()))
-    external_ids = [account.external_id for account in config.roles.accounts]
+    role_external_ids = list(account_external_ids)
     outputs: dict[str, Any] = {}
     if organization is not None and members is not None:
         organization_roles = OrganizationRoles(
@@ -144,10 +164,11 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
             trusted_user_arn=user.arn,
             trusted_user_unique_id=user.unique_id,
             provider=deployers[organization.admin_account].provider,
+            opts=opts,
         )
         member_arns = [role_arn(home.partition, account, config.roles.name) for account in members.account_ids]
         role_arn_outputs = role_arn_outputs.apply(lambda arns: [*arns, *member_arns])
-        external_ids += [members.external_ids[account] for account in members.account_ids]
+        role_external_ids += [members.external_ids[account] for account in members.account_ids]
         outputs["organization"] = organization_output(
             organization, config.roles.name, members, organization_roles.stack_set_name
         )
@@ -158,7 +179,7 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
             "policyArns": user.policy_arns,
             "roleArns": role_arn_outputs,
             "roleArnFile": role_arn_outputs.apply(", ".join),
-            "roleArnFileJson": role_arn_file_json(role_arn_outputs, external_ids),
+            "roleArnFileJson": role_arn_file_json(role_arn_outputs, role_external_ids),
             "eksClusters": [cluster.summary for cluster in clusters],
         }
     )
@@ -168,14 +189,42 @@ def declare_access(config: StackConfig, home: Home, catalog: ActionCatalog) -> d
     return outputs
 
 
-def _deployer(config: StackConfig, home: Home, account_id: str) -> Deployer:
+def _child_options(parent: pulumi.Resource | None) -> pulumi.ResourceOptions | None:
+    """Children of `parent`, known to deployed stacks by their URNs from before there was one."""
+    if parent is None:
+        return None
+    return pulumi.ResourceOptions(parent=parent, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)])
+
+
+def external_ids_of(
+    accounts: Sequence[RoleAccount], external_ids: ExternalIds | None
+) -> list[pulumi.Input[str] | None]:
+    """Each account's external ID: from the map when it names the account, else from the account's entry."""
+    if external_ids is None:
+        return [account.external_id for account in accounts]
+    if isinstance(external_ids, pulumi.Output):
+        # A map that arrives as one Output (a component input holding a secret) marks each of its values secret,
+        # and nothing else: the trust policies of accounts it does not name stay readable in previews.
+        revealed = pulumi.Output.unsecret(external_ids)
+        return [
+            revealed.apply(
+                lambda ids, a=account: pulumi.Output.secret(ids[a.id]) if a.id in (ids or {}) else a.external_id
+            )
+            for account in accounts
+        ]
+    return [external_ids.get(account.id, account.external_id) for account in accounts]
+
+
+def _deployer(config: StackConfig, home: Home, account_id: str, opts: pulumi.ResourceOptions | None) -> Deployer:
     """How the stack deploys into an account: the default provider at home, a provider assuming the deploy role
     elsewhere."""
     if account_id == home.account_id:
         return Deployer()
     deploy_role = role_arn(home.partition, account_id, config.roles.deploy_role_name)
     assumed = provider_role_name(config.roles.deploy_role_name, os.environ, pulumi.runtime.is_dry_run())
-    provider = account_provider(f"account-{account_id}", account_id, role_arn(home.partition, account_id, assumed))
+    provider = account_provider(
+        f"account-{account_id}", account_id, role_arn(home.partition, account_id, assumed), opts
+    )
     return Deployer(provider=provider, deploy_role_arn=deploy_role)
 
 
@@ -206,6 +255,11 @@ def role_file_entries(arns: list[str], external_ids: list[str | None]) -> str:
     return json.dumps(entries)
 
 
-def role_arn_file_json(role_arns: pulumi.Output[list[str]], external_ids: list[str | None]) -> pulumi.Output[str]:
-    content = role_arns.apply(lambda arns: role_file_entries(list(arns), external_ids))
-    return pulumi.Output.secret(content) if any(external_ids) else content
+def role_arn_file_json(
+    role_arns: pulumi.Output[list[str]], external_ids: Sequence[pulumi.Input[str] | None]
+) -> pulumi.Output[str]:
+    """Secret when it holds an external ID: the file is what the adapter needs to assume the roles."""
+    content = pulumi.Output.all(role_arns, *external_ids).apply(
+        lambda values: role_file_entries(list(values[0]), list(values[1:]))
+    )
+    return pulumi.Output.secret(content) if any(i is not None for i in external_ids) else content

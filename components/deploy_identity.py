@@ -8,6 +8,7 @@ diff of everything under them) stay exactly what `up` would send.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from .stack_config import IAM_NAME, IAM_NAME_TEXT, ConfigError
@@ -20,7 +21,7 @@ def provider_role_name(deploy_role_name: str, environ: Mapping[str, str], dry_ru
     preview_role = environ.get(PREVIEW_ROLE_VARIABLE, "")
     if not preview_role:
         return deploy_role_name
-    if not IAM_NAME.fullmatch(preview_role):
+    if not re.fullmatch(IAM_NAME, preview_role):
         raise ConfigError([f"{PREVIEW_ROLE_VARIABLE}: {preview_role!r} is not accepted; expected {IAM_NAME_TEXT}"])
     if not dry_run:
         raise ConfigError(

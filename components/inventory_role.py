@@ -34,6 +34,7 @@ class InventoryRole(pulumi.ComponentResource):
         name: str,
         *,
         account: RoleAccount,
+        external_id: pulumi.Input[str] | None,
         roles: RolesConfig,
         read_only_documents: Sequence[Document],
         trusted_user_arn: pulumi.Input[str],
@@ -43,9 +44,6 @@ class InventoryRole(pulumi.ComponentResource):
     ) -> None:
         super().__init__("axonius-aws-access:inventory_role:InventoryRole", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
-        external_id: pulumi.Input[str | None] = account.external_id
-        if account.external_id is not None and roles.external_ids_secret:
-            external_id = pulumi.Output.secret(account.external_id)
         trust = pulumi.Output.all(trusted_user_arn, trusted_user_unique_id, external_id).apply(
             lambda values: compact_json(trust_document(*values))
         )

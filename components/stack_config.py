@@ -1,43 +1,61 @@
-"""The stack's configuration contract: parsed into frozen dataclasses, every problem reported at once.
+"""The configuration contract, defined once: stack files, the component's arguments and the JSON Schema.
 
-Parsing is pure (plain data in, dataclasses or :class:`ConfigError` out) so it runs before any resource
-is declared and can be tested without the Pulumi engine.
+The dataclasses below are validated by pydantic (types, ranges, patterns, unknown keys), read by Pulumi's
+component schema inference (the `AxoniusAccess` arguments) and turned into `stacks/schema.json`. Checks
+that need data or more than one value (IAM actions, duplicates) follow in plain functions. Every problem
+is reported at once, each naming the key path, the value and what is accepted.
+
+No `from __future__ import annotations` here: Pulumi's schema inference reads these annotations at run
+time, and it accepts neither tuples, frozensets, Literals nor unions (hence lists and enums).
 """
 
-from __future__ import annotations
-
+import difflib
+import enum
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
 
+import botocore.loaders
 import pulumi.runtime
+import pydantic
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
+from pydantic.alias_generators import to_camel
+from pydantic.dataclasses import dataclass
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 
 from policy_pack.rules.iam_actions import Action, ActionCatalog, is_pattern
 
-from .permission_sets import PERMISSION_SETS
+from .permission_sets import PERMISSION_SETS, permission_set
 
 NAMESPACE = "axonius-aws-access"
-CONFIG_KEYS = ("user", "permissions", "roles", "organization", "eks")
+# Keys of the Pulumi CLI and of the providers this program configures: allowed beside ours.
+OTHER_NAMESPACES = ("aws", "kubernetes", "pulumi")
 
-IAM_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]{1,64}")
-IAM_PATH = re.compile(r"/|/[\x21-\x7e]{1,510}/")
-ACCOUNT_ID = re.compile(r"\d{12}")
-EXTERNAL_ID = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}")
-CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
-REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
-K8S_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
-K8S_SUBJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9:@._-]{0,252}")
-API_GROUP = re.compile(r"|[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
-RESOURCE_NAME = re.compile(r"[a-z][a-z0-9.-]*")
-# Organizations IDs as AWS documents them: a root, or an OU under a root.
-ORGANIZATION_TARGET = re.compile(r"r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}")
+IAM_NAME = r"^[A-Za-z0-9_+=,.@-]{1,64}$"
+IAM_PATH = r"^(/|/[\x21-\x7e]{1,510}/)$"
+ACCOUNT_ID = r"^\d{12}$"
+EXTERNAL_ID = r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$"
+CLUSTER_NAME = r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$"
+REGION = r"^[a-z]{2,4}(-[a-z]+)+-\d+$"
+K8S_NAME = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
+K8S_SUBJECT = r"^[A-Za-z0-9][A-Za-z0-9:@._-]{0,252}$"
+API_GROUP = r"^(|[a-z0-9]([-a-z0-9.]*[a-z0-9])?)$"
+RESOURCE_NAME = r"^[a-z][a-z0-9.-]*$"
+ORGANIZATIONAL_UNIT = r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$"
 
-SESSION_SECONDS = (3600, 43200)
-MANAGED_POLICIES = (1, 20)  # AWS's default quota is 10 per user or role, raisable to 20
-EKS_MODES = ("auto", "accessEntry", "awsAuth")
-RBAC_VERBS = ("get", "list", "watch")
+IAM_NAME_TEXT = "1 to 64 characters of letters, digits and _+=,.@-"
+ACCOUNT_TEXT = 'a quoted string of 12 digits, e.g. "222222222222"'
+EXTERNAL_ID_TEXT = "2 to 1224 characters of letters, digits and _+=,.@:/-"
+K8S_NAME_TEXT = "a Kubernetes object name (lower case letters, digits, '-' and '.')"
+SUBJECT_TEXT = "a Kubernetes user or group name that does not start with 'system:'"
+REGION_TEXT = "an AWS region such as us-east-1"
+SECRET_SHOWN = "[secret]"
+
+# Stack files are JSON-like; pydantic reads them by their camelCase names and refuses any other key.
+CONTRACT = ConfigDict(alias_generator=to_camel, extra="forbid", validate_by_alias=True, validate_by_name=True)
 
 
 class ConfigError(Exception):
@@ -48,406 +66,644 @@ class ConfigError(Exception):
         super().__init__("\n".join(self.problems))
 
 
-@dataclass(frozen=True)
-class UserConfig:
-    name: str = "Axonius-Readonly"
-    path: str = "/"
-    access_key: bool = True
-    max_managed_policies: int = 10
+class ValueEnum(enum.StrEnum):
+    """An enum shown as its value in messages (`'auto'`, not `<EksMode.AUTO: 'auto'>`)."""
+
+    def __repr__(self) -> str:
+        return repr(self.value)
 
 
-@dataclass(frozen=True)
-class PermissionsConfig:
-    sets: tuple[str, ...] = ("adapter",)
-    extra_actions: tuple[str, ...] = ()
-    exclude_actions: tuple[str, ...] = ()
+PermissionSet = ValueEnum("PermissionSet", [(name.replace("-", "_").upper(), name) for name in PERMISSION_SETS])
 
 
-@dataclass(frozen=True)
-class RoleAccount:
-    id: str
-    external_id: str | None = None
+class EksMode(ValueEnum):
+    AUTO = "auto"
+    ACCESS_ENTRY = "accessEntry"
+    AWS_AUTH = "awsAuth"
 
 
-@dataclass(frozen=True)
-class RolesConfig:
-    name: str = "Axonius-Readonly-Role"
-    max_session_duration: int = 14400
-    deploy_role_name: str = "OrganizationAccountAccessRole"
-    accounts: tuple[RoleAccount, ...] = ()
-    # Pulumi marks the whole `roles` key secret when any value in it is `secure:`.
-    external_ids_secret: bool = False
+class KeySlot(ValueEnum):
+    """What the access-key slot not handed to Axonius holds."""
+
+    ABSENT = "absent"
+    ACTIVE = "active"
+    INACTIVE = "inactive"
 
 
-@dataclass(frozen=True)
-class OrganizationConfig:
-    """Roles in every account of some OUs, through a service-managed CloudFormation StackSet."""
-
-    organizational_units: tuple[str, ...]
-    admin_account: str
-    exclude_accounts: tuple[str, ...] = ()
-    external_id: str | None = None
-    regions: tuple[str, ...] = ()  # empty: the stack's region (IAM is global; one instance per account)
-    max_concurrent_percentage: int = 100
-    failure_tolerance_percentage: int = 0
+class RbacVerb(ValueEnum):
+    GET = "get"
+    LIST = "list"
+    WATCH = "watch"
 
 
-@dataclass(frozen=True)
-class RbacRule:
-    api_groups: tuple[str, ...]
-    resources: tuple[str, ...]
-    verbs: tuple[str, ...]
+# Marks the values a stack file may hold as `secure:` (encrypted by `pulumi config set --secret`).
+MAY_BE_SECURE = {"maySecure": True}
 
 
-@dataclass(frozen=True)
-class EksCluster:
-    name: str
-    region: str
-    account: str | None = None
-    mode: str = "auto"
+def _items(pattern: str, accepted: str) -> dict[str, Any]:
+    """A pattern for each string of a list, in the JSON Schema; parsing checks the same (`_item_problems`).
+
+    Pydantic would need `Annotated` item types, which Pulumi's schema inference does not read.
+    """
+    return {"items": {"type": "string", "pattern": pattern, "description": accepted}}
 
 
-SEED_RULES = (RbacRule(api_groups=("",), resources=("pods",), verbs=("list",)),)
+@dataclass(frozen=True, config=CONTRACT)
+class _Contract:
+    """Keys with a default are `X | None` (Pulumi's schema requires every other key) but never null."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and not _nullable(cls.__pydantic_fields__[info.field_name]):
+            raise PydanticCustomError("null", "a value (null means nothing here; leave the key out for the default)")
+        return value
 
 
-@dataclass(frozen=True)
-class EksConfig:
-    cluster_role: str = "axonius-view-role"
-    cluster_role_binding: str = "axonius-view-cbr"
-    group: str = "axonius-readonly"
-    username: str = "axonius-readonly"
-    rules: tuple[RbacRule, ...] = SEED_RULES
-    clusters: tuple[EksCluster, ...] = ()
+def _nullable(field: FieldInfo) -> bool:
+    return field.default is None and field.default_factory is None
 
 
-@dataclass(frozen=True)
-class StackConfig:
-    user: UserConfig = field(default_factory=UserConfig)
-    permissions: PermissionsConfig = field(default_factory=PermissionsConfig)
-    roles: RolesConfig = field(default_factory=RolesConfig)
+@dataclass(frozen=True, config=CONTRACT)
+class UserConfig(_Contract):
+    name: str | None = Field("Axonius-Readonly", pattern=IAM_NAME, description=IAM_NAME_TEXT)
+    path: str | None = Field("/", pattern=IAM_PATH, description="'/' or '/a/path/' of printable ASCII, at most 512")
+    access_key: bool | None = Field(True, description="true or false")
+    active_key: int | None = Field(1, ge=1, le=2, description="1 or 2, the access-key slot handed to Axonius")
+    other_key: KeySlot | None = Field(KeySlot.ABSENT, description="absent, active or inactive")
+    max_managed_policies: int | None = Field(
+        10, ge=1, le=20, description="a whole number from 1 to 20 (AWS's quota of managed policies per user or role)"
+    )
+
+
+@dataclass(frozen=True, config=CONTRACT)
+class PermissionsConfig(_Contract):
+    sets: list[PermissionSet] | None = Field(
+        default_factory=lambda: [PermissionSet("adapter")], description=f"a list of {', '.join(PERMISSION_SETS)}"
+    )
+    extra_actions: list[str] | None = Field(default_factory=list, description="a list of List or Read IAM actions")
+    exclude_actions: list[str] | None = Field(default_factory=list, description="a list of IAM actions")
+
+
+@dataclass(frozen=True, config=CONTRACT)
+class RoleAccount(_Contract):
+    id: str = Field(pattern=ACCOUNT_ID, description=ACCOUNT_TEXT)
+    external_id: str | None = Field(
+        None, pattern=EXTERNAL_ID, description=EXTERNAL_ID_TEXT, json_schema_extra=MAY_BE_SECURE
+    )
+
+
+@dataclass(frozen=True, config=CONTRACT)
+class RolesConfig(_Contract):
+    name: str | None = Field("Axonius-Readonly-Role", pattern=IAM_NAME, description=IAM_NAME_TEXT)
+    max_session_duration: int | None = Field(
+        14400, ge=3600, le=43200, description="a whole number of seconds from 3600 to 43200"
+    )
+    deploy_role_name: str | None = Field("OrganizationAccountAccessRole", pattern=IAM_NAME, description=IAM_NAME_TEXT)
+    accounts: list[RoleAccount] | None = Field(default_factory=list, description="a list of accounts (id, externalId)")
+
+
+@dataclass(frozen=True, config=CONTRACT)
+class OrganizationConfig(_Contract):
+    admin_account: str = Field(pattern=ACCOUNT_ID, description=ACCOUNT_TEXT)
+    organizational_units: list[str] = Field(
+        min_length=1,
+        description="a non-empty list of OU ids (ou-xxxx-xxxxxxxx) or root ids (r-xxxx)",
+        json_schema_extra=_items(ORGANIZATIONAL_UNIT, "an OU id (ou-xxxx-xxxxxxxx) or a root id (r-xxxx)"),
+    )
+    exclude_accounts: list[str] | None = Field(
+        default_factory=list,
+        description="a list of 12-digit account IDs",
+        json_schema_extra=_items(ACCOUNT_ID, ACCOUNT_TEXT),
+    )
+    external_id: str | None = Field(
+        None, pattern=EXTERNAL_ID, description=EXTERNAL_ID_TEXT, json_schema_extra=MAY_BE_SECURE
+    )
+    regions: list[str] | None = Field(
+        default_factory=list,
+        description="a list of AWS regions (default: aws:region)",
+        json_schema_extra=_items(REGION, REGION_TEXT),
+    )
+    max_concurrent_percentage: int | None = Field(100, ge=1, le=100, description="a whole number from 1 to 100")
+    failure_tolerance_percentage: int | None = Field(0, ge=0, le=100, description="a whole number from 0 to 100")
+
+
+@dataclass(frozen=True, config=CONTRACT)
+class RbacRule(_Contract):
+    api_groups: list[str] = Field(
+        min_length=1,
+        description='a non-empty list of API groups ("" is core)',
+        json_schema_extra=_items(API_GROUP, 'an API group name or "" (core)'),
+    )
+    resources: list[str] = Field(
+        min_length=1,
+        description="a non-empty list of resource names such as pods",
+        json_schema_extra=_items(RESOURCE_NAME, "a resource name such as pods (no '*', no subresources)"),
+    )
+    verbs: list[RbacVerb] = Field(min_length=1, description="a non-empty list of get, list, watch")
+
+
+@dataclass(frozen=True, config=CONTRACT)
+class EksCluster(_Contract):
+    name: str = Field(pattern=CLUSTER_NAME, description="an EKS cluster name (1 to 100 letters, digits, - and _)")
+    region: str = Field(pattern=REGION, description=REGION_TEXT)
+    account: str | None = Field(None, pattern=ACCOUNT_ID, description=ACCOUNT_TEXT)
+    mode: EksMode | None = Field(EksMode.AUTO, description="one of auto, accessEntry, awsAuth")
+
+
+def seed_rules() -> list[RbacRule]:
+    """The vendor's guide: list pods, nothing else."""
+    return [RbacRule(api_groups=[""], resources=["pods"], verbs=[RbacVerb.LIST])]
+
+
+@dataclass(frozen=True, config=CONTRACT)
+class EksConfig(_Contract):
+    cluster_role: str | None = Field("axonius-view-role", pattern=K8S_NAME, description=K8S_NAME_TEXT)
+    cluster_role_binding: str | None = Field("axonius-view-cbr", pattern=K8S_NAME, description=K8S_NAME_TEXT)
+    group: str | None = Field("axonius-readonly", pattern=K8S_SUBJECT, description=SUBJECT_TEXT)
+    username: str | None = Field("axonius-readonly", pattern=K8S_SUBJECT, description=SUBJECT_TEXT)
+    rules: list[RbacRule] | None = Field(
+        default_factory=seed_rules, min_length=1, description="a non-empty list of rules (apiGroups, resources, verbs)"
+    )
+    clusters: list[EksCluster] | None = Field(
+        default_factory=list, description="a list of clusters (name, region, ...)"
+    )
+
+
+@dataclass(frozen=True, config=CONTRACT)
+class StackConfig(_Contract):
+    user: UserConfig | None = Field(default_factory=UserConfig)
+    permissions: PermissionsConfig | None = Field(default_factory=PermissionsConfig)
+    roles: RolesConfig | None = Field(default_factory=RolesConfig)
+    eks: EksConfig | None = Field(default_factory=EksConfig)
     organization: OrganizationConfig | None = None
-    eks: EksConfig = field(default_factory=EksConfig)
 
 
-T = TypeVar("T")
+CONFIG_KEYS = tuple(to_camel(name) for name in StackConfig.__dataclass_fields__)
+STACK_CONFIG = TypeAdapter(StackConfig)
 
 
-class _Reader:
-    """Collects problems instead of stopping at the first, so a user fixes their stack file in one go."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-
-    def problem(self, path: str, value: Any, accepted: str) -> None:
-        self.problems.append(f"{path}: {value!r} is not accepted; expected {accepted}")
-
-    def mapping(self, path: str, value: Any, keys: Sequence[str]) -> Mapping[str, Any]:
-        if value is None:
-            return {}
-        if not isinstance(value, Mapping):
-            self.problem(path, value, "a mapping")
-            return {}
-        for key in value:
-            if key not in keys:
-                self.problems.append(f"{path}.{key}: unknown key; accepted keys are {', '.join(keys)}")
-        return value
-
-    def text(
-        self, path: str, raw: Mapping[str, Any], key: str, default: str, rule: re.Pattern[str], accepted: str
-    ) -> str:
-        value = raw.get(key, default)
-        if not isinstance(value, str) or not rule.fullmatch(value):
-            self.problem(f"{path}.{key}", value, accepted)
-            return default
-        return value
-
-    def whole_number(self, path: str, raw: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
-        value = raw.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.problem(f"{path}.{key}", value, f"a whole number from {low} to {high}")
-            return default
-        return value
-
-    def boolean(self, path: str, raw: Mapping[str, Any], key: str, default: bool) -> bool:
-        value = raw.get(key, default)
-        if not isinstance(value, bool):
-            self.problem(f"{path}.{key}", value, "true or false")
-            return default
-        return value
-
-    def items(
-        self, path: str, value: Any, parse: Callable[[str, Any], T | None], *, unique: bool = True
-    ) -> tuple[T, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self.problem(path, value, "a list")
-            return ()
-        parsed: list[T] = []
-        for index, item in enumerate(value):
-            result = parse(f"{path}[{index}]", item)
-            if result is None:
-                continue
-            if unique and result in parsed:
-                self.problem(f"{path}[{index}]", item, "each value once (it is listed twice)")
-                continue
-            parsed.append(result)
-        return tuple(parsed)
-
-    def choice(self, choices: Sequence[str]) -> Callable[[str, Any], str | None]:
-        def parse(path: str, value: Any) -> str | None:
-            if value not in choices:
-                self.problem(path, value, f"one of {', '.join(choices)}")
-                return None
-            return value
-
-        return parse
-
-    def matching(self, rule: re.Pattern[str], accepted: str) -> Callable[[str, Any], str | None]:
-        def parse(path: str, value: Any) -> str | None:
-            if not isinstance(value, str) or not rule.fullmatch(value):
-                self.problem(path, value, accepted)
-                return None
-            return value
-
-        return parse
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of the config objects by their stack-file (camelCase) names; null only where it is default."""
+    schema = STACK_CONFIG.json_schema(by_alias=True)
+    for contract in _contract_classes(StackConfig):
+        properties = schema["$defs"].get(contract.__name__, schema)["properties"]
+        for name, field in contract.__pydantic_fields__.items():
+            node = properties[to_camel(name)]
+            if not _nullable(field) and "anyOf" in node:
+                options = [option for option in node.pop("anyOf") if option != {"type": "null"}]
+                node.update(options[0] if len(options) == 1 else {"anyOf": options})
+    return schema
 
 
-IAM_NAME_TEXT = "1 to 64 characters of letters, digits and _+=,.@-"
-ACCOUNT_TEXT = 'a quoted string of 12 digits, e.g. "222222222222"'
-EXTERNAL_ID_TEXT = "2 to 1224 characters of letters, digits and _+=,.@:/-"
-
-
-def parse_stack_config(
-    raw: Mapping[str, Any], catalog: ActionCatalog, *, secret_keys: frozenset[str] = frozenset()
-) -> StackConfig:
-    """Parse the config objects (`user`, `permissions`, `roles`, `organization`, `eks`) or raise ConfigError."""
-    reader = _Reader()
-    unknown = sorted(set(raw) - set(CONFIG_KEYS))
-    for key in unknown:
-        reader.problems.append(f"{NAMESPACE}:{key}: unknown key; accepted keys are {', '.join(CONFIG_KEYS)}")
-    config = StackConfig(
-        user=_parse_user(reader, raw.get("user")),
-        permissions=_parse_permissions(reader, raw.get("permissions"), catalog),
-        roles=_parse_roles(reader, raw.get("roles"), "roles" in secret_keys),
-        organization=_parse_organization(reader, raw.get("organization"), "organization" in secret_keys),
-        eks=_parse_eks(reader, raw.get("eks")),
-    )
-    if reader.problems:
-        raise ConfigError(reader.problems)
-    return config
-
-
-def _parse_user(reader: _Reader, value: Any) -> UserConfig:
-    raw = reader.mapping("user", value, ("name", "path", "accessKey", "maxManagedPolicies"))
-    default = UserConfig()
-    return UserConfig(
-        name=reader.text("user", raw, "name", default.name, IAM_NAME, IAM_NAME_TEXT),
-        path=reader.text(
-            "user", raw, "path", default.path, IAM_PATH, "'/' or '/a/path/' of printable ASCII, at most 512"
-        ),
-        access_key=reader.boolean("user", raw, "accessKey", default.access_key),
-        max_managed_policies=reader.whole_number(
-            "user", raw, "maxManagedPolicies", default.max_managed_policies, *MANAGED_POLICIES
-        ),
-    )
-
-
-def _parse_permissions(reader: _Reader, value: Any, catalog: ActionCatalog) -> PermissionsConfig:
-    raw = reader.mapping("permissions", value, ("sets", "extraActions", "excludeActions"))
-    default = PermissionsConfig()
-
-    def extra(path: str, action: Any) -> str | None:
-        found = _known_action(reader, path, action, catalog)
-        if found is not None and not found.read_only:
-            reader.problem(path, action, f"a List or Read action ({found.name} is {found.level})")
-            return None
-        return found.name if found else None
-
-    def exclude(path: str, action: Any) -> str | None:
-        found = _known_action(reader, path, action, catalog)
-        return found.name if found else None
-
-    sets = reader.items("permissions.sets", raw.get("sets", list(default.sets)), reader.choice(PERMISSION_SETS))
-    extra_actions = reader.items("permissions.extraActions", raw.get("extraActions"), extra)
-    if not sets and not extra_actions and "sets" in raw:
-        reader.problem("permissions.sets", raw.get("sets"), "at least one permission set or extra action")
-    return PermissionsConfig(
-        sets=sets,
-        extra_actions=extra_actions,
-        exclude_actions=reader.items("permissions.excludeActions", raw.get("excludeActions"), exclude),
-    )
-
-
-def _known_action(reader: _Reader, path: str, action: Any, catalog: ActionCatalog) -> Action | None:
-    if not isinstance(action, str) or is_pattern(action):
-        reader.problem(path, action, "one IAM action spelled out as service:Action (no wildcards)")
-        return None
-    found = catalog.lookup(action)
-    if found is None:
-        reader.problem(path, action, f"an action in the IAM data (version {catalog.data_version})")
+def _contract_classes(contract: type) -> list[type]:
+    """`contract` and every dataclass its fields hold."""
+    found = [contract]
+    for field in contract.__pydantic_fields__.values():
+        inner = _inner_class(field.annotation)
+        if hasattr(inner, "__pydantic_fields__") and inner not in found:
+            found += [c for c in _contract_classes(inner) if c not in found]
     return found
 
 
-def _parse_roles(reader: _Reader, value: Any, external_ids_secret: bool) -> RolesConfig:
-    keys = ("name", "maxSessionDuration", "deployRoleName", "accounts")
-    raw = reader.mapping("roles", value, keys)
-    default = RolesConfig()
-    duration = raw.get("maxSessionDuration", default.max_session_duration)
-    low, high = SESSION_SECONDS
-    if isinstance(duration, bool) or not isinstance(duration, int) or not low <= duration <= high:
-        reader.problem("roles.maxSessionDuration", duration, f"a whole number of seconds from {low} to {high}")
-        duration = default.max_session_duration
+def stack_file_schema() -> dict[str, Any]:
+    """JSON Schema of a stack file (`stacks/schema.json`): our keys from the contract, other namespaces open.
 
-    seen_ids: set[str] = set()
-
-    def account(path: str, item: Any) -> RoleAccount | None:
-        if not isinstance(item, Mapping):
-            reader.problem(path, item, "a mapping with id and optional externalId")
-            return None
-        entry = reader.mapping(path, item, ("id", "externalId"))
-        account_id = reader.matching(ACCOUNT_ID, ACCOUNT_TEXT)(f"{path}.id", entry.get("id"))
-        external_id = entry.get("externalId")
-        if external_id is not None and not (isinstance(external_id, str) and EXTERNAL_ID.fullmatch(external_id)):
-            shown = "[secret]" if external_ids_secret else external_id
-            reader.problem(f"{path}.externalId", shown, EXTERNAL_ID_TEXT)
-            return None
-        if account_id in seen_ids:
-            reader.problem(f"{path}.id", account_id, "each account once (it is listed twice)")
-            return None
-        if account_id:
-            seen_ids.add(account_id)
-        return RoleAccount(account_id, external_id) if account_id else None
-
-    accounts = reader.items("roles.accounts", raw.get("accounts"), account)
-    return RolesConfig(
-        name=reader.text("roles", raw, "name", default.name, IAM_NAME, IAM_NAME_TEXT),
-        max_session_duration=duration,
-        deploy_role_name=reader.text("roles", raw, "deployRoleName", default.deploy_role_name, IAM_NAME, IAM_NAME_TEXT),
-        accounts=accounts,
-        external_ids_secret=external_ids_secret and any(a.external_id for a in accounts),
-    )
+    Keys of our namespace other than the contract's are refused, with or without the `axonius-aws-access:`
+    prefix (the CLI adds it to bare keys). Near-miss namespaces are reported by the program, not here.
+    """
+    schema = config_schema()
+    definitions = schema.pop("$defs")
+    _secure_allowed(definitions)
+    keys = {}
+    for key, node in schema["properties"].items():
+        keys[f"{NAMESPACE}:{key}"] = keys[key] = node
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"Pulumi stack settings of {NAMESPACE}",
+        "description": "Generated from components/stack_config.py by python -m automation.stack_schema.",
+        "type": "object",
+        "properties": {
+            "config": {
+                "type": "object",
+                "properties": keys,
+                "propertyNames": {
+                    "anyOf": [{"enum": list(keys)}, {"pattern": f"^(?!{re.escape(NAMESPACE)}:)[^:]+:."}],
+                    "description": "a key of the contract, or a key of another namespace such as aws:region",
+                },
+            },
+            "secretsprovider": {"type": "string"},
+            "encryptedkey": {"type": "string"},
+            "encryptionsalt": {"type": "string"},
+            "environment": {},
+        },
+        "additionalProperties": False,
+        "$defs": {**definitions, "Secure": SECURE_VALUE},
+    }
 
 
-def _parse_organization(reader: _Reader, value: Any, secret: bool) -> OrganizationConfig | None:
-    keys = (
-        "organizationalUnits",
-        "excludeAccounts",
-        "adminAccount",
-        "externalId",
-        "regions",
-        "maxConcurrentPercentage",
-        "failureTolerancePercentage",
-    )
-    if value is None:
-        return None
-    raw = reader.mapping("organization", value, keys)
-    target_text = "an OU ID (ou-...) or a root ID (r-...)"
-    units = reader.items(
-        "organization.organizationalUnits",
-        raw.get("organizationalUnits"),
-        reader.matching(ORGANIZATION_TARGET, target_text),
-    )
-    if not units:
-        reader.problem(
-            "organization.organizationalUnits", raw.get("organizationalUnits"), f"a non-empty list of {target_text}"
+SECURE_VALUE = {
+    "type": "object",
+    "properties": {"secure": {"type": "string"}},
+    "required": ["secure"],
+    "additionalProperties": False,
+    "description": "a value encrypted by pulumi config set --secret",
+}
+
+
+def _secure_allowed(definitions: Mapping[str, Any]) -> None:
+    """Properties marked MAY_BE_SECURE also accept `{secure: ...}`."""
+    for definition in definitions.values():
+        for name, node in definition.get("properties", {}).items():
+            if node.pop("maySecure", False):
+                definition["properties"][name] = {"anyOf": [node, {"$ref": "#/$defs/Secure"}]}
+
+
+KeyPath = tuple[str | int, ...]
+
+
+def show_path(path: KeyPath) -> str:
+    """`('roles', 'accounts', 1, 'id')` as `roles.accounts[1].id`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+    return text
+
+
+class _Problems:
+    """Problems with the key path each is about, reported in the order of the keys in the contract."""
+
+    def __init__(self, secret_keys: frozenset[str]) -> None:
+        self.found: list[tuple[KeyPath, str]] = []
+        self.secret_keys = secret_keys
+
+    def shown(self, path: KeyPath, value: Any) -> Any:
+        """External IDs from a secret key are never echoed."""
+        secret = path and path[0] in self.secret_keys and path[-1] in ("externalId", "external_id")
+        return SECRET_SHOWN if secret else value
+
+    def add(self, path: KeyPath, value: Any, accepted: str) -> None:
+        self.found.append(
+            (path, f"{show_path(path)}: {self.shown(path, value)!r} is not accepted; expected {accepted}")
         )
-    admin = reader.matching(ACCOUNT_ID, ACCOUNT_TEXT)("organization.adminAccount", raw.get("adminAccount"))
-    external_id = raw.get("externalId")
-    if external_id is not None and not (isinstance(external_id, str) and EXTERNAL_ID.fullmatch(external_id)):
-        reader.problem("organization.externalId", "[secret]" if secret else external_id, EXTERNAL_ID_TEXT)
-        external_id = None
-    default = OrganizationConfig((), "")
-    return OrganizationConfig(
-        organizational_units=units,
-        admin_account=admin or "",
-        exclude_accounts=reader.items(
-            "organization.excludeAccounts", raw.get("excludeAccounts"), reader.matching(ACCOUNT_ID, ACCOUNT_TEXT)
-        ),
-        external_id=external_id,
-        regions=reader.items(
-            "organization.regions", raw.get("regions"), reader.matching(REGION, "an AWS region such as us-east-1")
-        ),
-        max_concurrent_percentage=reader.whole_number(
-            "organization", raw, "maxConcurrentPercentage", default.max_concurrent_percentage, 1, 100
-        ),
-        failure_tolerance_percentage=reader.whole_number(
-            "organization", raw, "failureTolerancePercentage", default.failure_tolerance_percentage, 0, 100
-        ),
-    )
+
+    def unknown(self, path: KeyPath, accepted: Iterable[str]) -> None:
+        known = list(accepted)
+        where = f"{NAMESPACE}:{path[0]}" if len(path) == 1 else show_path(path)
+        hint = _did_you_mean(str(path[-1]), known)
+        if len(path) == 1 and "." in str(path[0]):
+            head, rest = str(path[0]).split(".", 1)
+            hint = f" (a path key: nest it as {head}: {{{rest}: ...}}, or use `pulumi config set --path`)"
+        self.found.append((path, f"{where}: unknown key{hint}; accepted keys are {', '.join(known)}"))
+
+    def raise_if_any(self) -> None:
+        if self.found:
+            order = {key: index for index, key in enumerate(CONFIG_KEYS)}
+            self.found.sort(key=lambda item: (order.get(str(item[0][0]), len(order)), _path_order(item[0])))
+            raise ConfigError([message for _, message in self.found])
 
 
-def _parse_eks(reader: _Reader, value: Any) -> EksConfig:
-    keys = ("clusterRole", "clusterRoleBinding", "group", "username", "rules", "clusters")
-    raw = reader.mapping("eks", value, keys)
-    default = EksConfig()
-    k8s_name_text = "a Kubernetes object name (lower case letters, digits, '-' and '.')"
-    subject_text = "a Kubernetes user or group name that does not start with 'system:'"
-
-    def subject(key: str, fallback: str) -> str:
-        name = reader.text("eks", raw, key, fallback, K8S_SUBJECT, subject_text)
-        if name.startswith("system:"):
-            reader.problem(f"eks.{key}", name, subject_text)
-            return fallback
-        return name
-
-    rules = reader.items("eks.rules", raw.get("rules"), lambda path, item: _parse_rule(reader, path, item))
-    if "rules" in raw and raw["rules"] == []:
-        reader.problem("eks.rules", [], "at least one rule (the ClusterRole would grant nothing)")
-    return EksConfig(
-        cluster_role=reader.text("eks", raw, "clusterRole", default.cluster_role, K8S_NAME, k8s_name_text),
-        cluster_role_binding=reader.text(
-            "eks", raw, "clusterRoleBinding", default.cluster_role_binding, K8S_NAME, k8s_name_text
-        ),
-        group=subject("group", default.group),
-        username=subject("username", default.username),
-        rules=rules if "rules" in raw else default.rules,
-        clusters=reader.items(
-            "eks.clusters", raw.get("clusters"), lambda path, item: _parse_cluster(reader, path, item)
-        ),
-    )
+def _path_order(path: KeyPath) -> tuple[tuple[int, str], ...]:
+    """Keys in the order the contract declares them, list items by index."""
+    order = []
+    node: Any = StackConfig
+    for part in path:
+        if isinstance(part, int):
+            order.append((part, ""))
+            continue
+        fields = list(getattr(node, "__pydantic_fields__", {}).items())
+        names = [to_camel(name) for name, _ in fields]
+        index = names.index(part) if part in names else len(names)
+        order.append((index, str(part)))
+        node = _inner_class(fields[index][1].annotation) if index < len(fields) else None
+    return tuple(order)
 
 
-def _parse_rule(reader: _Reader, path: str, value: Any) -> RbacRule | None:
-    raw = reader.mapping(path, value, ("apiGroups", "resources", "verbs"))
-    api_groups = reader.items(
-        f"{path}.apiGroups", raw.get("apiGroups"), reader.matching(API_GROUP, 'an API group name or "" (core)')
-    )
+def _inner_class(annotation: Any) -> Any:
+    """The dataclass a field holds, through Optional and list."""
+    for argument in getattr(annotation, "__args__", ()):
+        if argument is not type(None):
+            return _inner_class(argument)
+    return annotation
 
-    def resource(item_path: str, item: Any) -> str | None:
-        name = reader.matching(RESOURCE_NAME, "a resource name such as pods (no '*', no subresources)")(item_path, item)
-        if name == "secrets":
-            reader.problem(item_path, item, "a resource other than secrets (the adapter never reads them)")
-            return None
-        return name
 
-    resources = reader.items(f"{path}.resources", raw.get("resources"), resource)
-    verbs = reader.items(f"{path}.verbs", raw.get("verbs"), reader.choice(RBAC_VERBS))
-    for key, values in (("apiGroups", api_groups), ("resources", resources), ("verbs", verbs)):
-        if not values and key not in raw:
-            reader.problem(f"{path}.{key}", None, "a non-empty list")
-    if not (api_groups and resources and verbs):
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _schema_node(schema: Mapping[str, Any], path: KeyPath) -> Mapping[str, Any]:
+    """The JSON Schema node of a key path (through $ref, anyOf and items)."""
+    definitions = schema.get("$defs", {})
+
+    def resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
+        if "$ref" in node:
+            return resolve(
+                {**definitions[node["$ref"].rsplit("/", 1)[-1]], **{k: v for k, v in node.items() if k != "$ref"}}
+            )
+        for option in node.get("anyOf", ()):
+            if option.get("type") != "null":
+                return {**resolve(option), **{k: v for k, v in node.items() if k != "anyOf"}}
+        return node
+
+    node = resolve(schema)
+    for part in path:
+        child = node.get("items") if isinstance(part, int) else node.get("properties", {}).get(part)
+        if child is None:
+            return {}
+        node = resolve(child)
+    return node
+
+
+def _accepted(node: Mapping[str, Any]) -> str:
+    if node.get("description"):
+        return node["description"]
+    if "enum" in node:
+        return f"one of {', '.join(node['enum'])}"
+    if "properties" in node:
+        return f"a mapping with keys {', '.join(node['properties'])}"
+    return "a value of the documented type"
+
+
+def _structural_problems(raw: Mapping[str, Any], problems: _Problems, *, by_name: bool) -> StackConfig | None:
+    """Types, ranges, patterns and unknown keys, as pydantic reports them against the contract."""
+    schema = config_schema()
+    try:
+        if by_name:  # component arguments: snake_case names, numbers possibly as floats
+            return STACK_CONFIG.validate_python(raw, by_alias=False, by_name=True)
+        # Stack files: camelCase names only and no coercion ("yes" is not true, "3600" is not a number).
+        return STACK_CONFIG.validate_json(json.dumps(raw), strict=True, by_alias=True, by_name=False)
+    except pydantic.ValidationError as error:
+        for detail in error.errors():
+            path = tuple(detail["loc"])
+            if detail["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
+                problems.unknown(path, _schema_node(schema, path[:-1]).get("properties", {}))
+            elif detail["type"] == "missing":
+                node = _schema_node(schema, path)
+                problems.found.append((path, f"{show_path(path)}: missing; expected {_accepted(node)}"))
+            else:
+                problems.add(path, detail["input"], _accepted(_schema_node(schema, path)))
         return None
-    return RbacRule(api_groups, resources, verbs)
 
 
-def _parse_cluster(reader: _Reader, path: str, value: Any) -> EksCluster | None:
-    raw = reader.mapping(path, value, ("name", "region", "account", "mode"))
-    name = reader.matching(CLUSTER_NAME, "an EKS cluster name (1 to 100 letters, digits, - and _)")(
-        f"{path}.name", raw.get("name")
-    )
-    region = reader.matching(REGION, "an AWS region such as us-east-1")(f"{path}.region", raw.get("region"))
-    account = raw.get("account")
-    if account is not None:
-        account = reader.matching(ACCOUNT_ID, ACCOUNT_TEXT)(f"{path}.account", account)
-    mode = reader.choice(EKS_MODES)(f"{path}.mode", raw.get("mode", "auto"))
-    if not (name and region and mode) or (raw.get("account") is not None and account is None):
+def _semantic_problems(raw: Mapping[str, Any], catalog: ActionCatalog, problems: _Problems) -> None:
+    """What a schema cannot say: actions in the IAM data, duplicates, values that exclude each other."""
+    _check_permissions(_mapping(raw.get("permissions")), catalog, problems)
+    _check_roles(_mapping(raw.get("roles")), problems)
+    _check_user(_mapping(raw.get("user")), problems)
+    _check_eks(_mapping(raw.get("eks")), problems)
+    organization = _mapping(raw.get("organization"))
+    for key in ("organizationalUnits", "excludeAccounts", "regions"):
+        _unique(("organization", key), organization.get(key), problems)
+    _item_problems(raw, config_schema(), (), problems)
+
+
+def _item_problems(value: Any, schema: Mapping[str, Any], path: KeyPath, problems: _Problems) -> None:
+    """The item patterns of the JSON Schema (`_items`), checked wherever the raw values have lists of strings."""
+    node = _schema_node(schema, path)
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key in node.get("properties", {}):
+                _item_problems(item, schema, (*path, key), problems)
+    elif isinstance(value, list):
+        items = node.get("items", {})
+        for index, item in enumerate(value):
+            if "pattern" in items and not (isinstance(item, str) and re.fullmatch(items["pattern"][1:-1], item)):
+                problems.add((*path, index), item, items["description"])
+            elif isinstance(item, Mapping):
+                _item_problems(item, schema, (*path, index), problems)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+Check = Callable[[KeyPath, Any, _Problems], None]
+
+
+def _each(path: KeyPath, values: Any, problems: _Problems, check: Check) -> None:
+    if isinstance(values, list):
+        for index, value in enumerate(values):
+            check((*path, index), value, problems)
+
+
+def _unique(path: KeyPath, values: Any, problems: _Problems) -> None:
+    if not isinstance(values, list):
+        return
+    seen: list[Any] = []
+    for index, value in enumerate(values):
+        if value in seen:
+            problems.add((*path, index), value, "each value once (it is listed twice)")
+        seen.append(value)
+
+
+def _known_action(path: KeyPath, action: Any, catalog: ActionCatalog, problems: _Problems) -> Action | None:
+    if not isinstance(action, str) or is_pattern(action):
+        problems.add(path, action, "one IAM action spelled out as service:Action (no wildcards)")
         return None
-    return EksCluster(name=name, region=region, account=account, mode=mode)
+    found = catalog.lookup(action)
+    if found is None:
+        problems.add(path, action, f"an action in the IAM data (version {catalog.data_version})")
+    return found
+
+
+def _check_permissions(raw: Mapping[str, Any], catalog: ActionCatalog, problems: _Problems) -> None:
+    def extra(path: KeyPath, action: Any, problems: _Problems) -> None:
+        found = _known_action(path, action, catalog, problems)
+        if found is not None and not found.read_only:
+            problems.add(path, action, f"a List or Read action ({found.name} is {found.level})")
+
+    def exclude(path: KeyPath, action: Any, problems: _Problems) -> None:
+        _known_action(path, action, catalog, problems)
+
+    for key in ("sets", "extraActions", "excludeActions"):
+        _unique(("permissions", key), raw.get(key), problems)
+    _each(("permissions", "extraActions"), raw.get("extraActions"), problems, extra)
+    _each(("permissions", "excludeActions"), raw.get("excludeActions"), problems, exclude)
+    if raw.get("sets") == [] and not raw.get("extraActions"):
+        problems.add(("permissions", "sets"), [], "at least one permission set or extra action")
+    sets = [name for name in raw.get("sets", ["adapter"]) or [] if name in PERMISSION_SETS]
+    excluded = {found.name for found in map(catalog.lookup, _strings(raw.get("excludeActions"))) if found}
+    for name in sets:
+        if excluded and not permission_set(name, catalog) - excluded:
+            path: KeyPath = ("permissions", "excludeActions")
+            problems.found.append(
+                (
+                    path,
+                    f"{show_path(path)}: excludes every action of permission set {name}; expected exclusions "
+                    f"that leave it at least one action (or drop {name} from permissions.sets)",
+                )
+            )
+
+
+def _strings(values: Any) -> list[str]:
+    return [value for value in values if isinstance(value, str)] if isinstance(values, list) else []
+
+
+def _check_roles(raw: Mapping[str, Any], problems: _Problems) -> None:
+    accounts = raw.get("accounts")
+    ids = [_mapping(account).get("id") for account in accounts] if isinstance(accounts, list) else []
+    for index, account_id in enumerate(ids):
+        if isinstance(account_id, str) and account_id in ids[:index]:
+            problems.add(("roles", "accounts", index, "id"), account_id, "each account once (it is listed twice)")
+
+
+def _check_user(raw: Mapping[str, Any], problems: _Problems) -> None:
+    if raw.get("accessKey") is not False:
+        return
+    for key, default in (("activeKey", 1), ("otherKey", "absent")):
+        if key in raw and raw[key] != default:
+            problems.add(("user", key), raw[key], f"{default!r} or no value when user.accessKey is false")
+
+
+def _check_eks(raw: Mapping[str, Any], problems: _Problems) -> None:
+    for key in ("group", "username"):
+        value = raw.get(key)
+        if isinstance(value, str) and value.startswith("system:"):
+            problems.add(("eks", key), value, SUBJECT_TEXT)
+    rules = raw.get("rules")
+    for index, rule in enumerate(rules if isinstance(rules, list) else []):
+        rule = _mapping(rule)
+        for key in ("apiGroups", "resources", "verbs"):
+            _unique(("eks", "rules", index, key), rule.get(key), problems)
+        for item, resource in enumerate(_strings(rule.get("resources"))):
+            if resource == "secrets":
+                problems.add(
+                    ("eks", "rules", index, "resources", item),
+                    resource,
+                    "a resource other than secrets (the adapter never reads them)",
+                )
+
+
+def _canonical(config: StackConfig, catalog: ActionCatalog) -> StackConfig:
+    """Actions in AWS's spelling (`ec2:describeregions` is `ec2:DescribeRegions`)."""
+    permissions = config.permissions
+
+    def names(actions: list[str]) -> list[str]:
+        return [found.name for found in map(catalog.lookup, actions) if found]
+
+    return replace(
+        config,
+        permissions=replace(
+            permissions,
+            extra_actions=names(permissions.extra_actions),
+            exclude_actions=names(permissions.exclude_actions),
+        ),
+    )
+
+
+def parse_stack_config(
+    raw: Mapping[str, Any],
+    catalog: ActionCatalog,
+    *,
+    secret_keys: frozenset[str] = frozenset(),
+    region: str | None = None,
+) -> StackConfig:
+    """Parse the config objects of a stack file (camelCase keys) or raise ConfigError with every problem."""
+    problems = _Problems(secret_keys)
+    config = _structural_problems(raw, problems, by_name=False)
+    _semantic_problems(raw, catalog, problems)
+    problems.raise_if_any()
+    assert config is not None  # no problems means pydantic returned a config
+    return _with_defaults(_canonical(config, catalog), region)
+
+
+def config_from_arguments(arguments: Mapping[str, Any], catalog: ActionCatalog, region: str | None) -> StackConfig:
+    """The component's arguments (snake_case, numbers as floats from other languages) as a checked StackConfig."""
+    raw = {key: _whole_numbers(value) for key, value in arguments.items() if value is not None}
+    problems = _Problems(frozenset())
+    config = _structural_problems(raw, problems, by_name=True)
+    problems.raise_if_any()
+    assert config is not None
+    camel = json.loads(json.dumps(pydantic.RootModel[StackConfig](config).model_dump(mode="json", by_alias=True)))
+    _semantic_problems(camel, catalog, problems)
+    problems.raise_if_any()
+    return _with_defaults(_canonical(config, catalog), region)
+
+
+def _whole_numbers(value: Any) -> Any:
+    """Pulumi's wire has only doubles: 3600.0 arrives for 3600."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    return value
+
+
+def _with_defaults(config: StackConfig, region: str | None) -> StackConfig:
+    """Defaults that depend on the stack: the organization's regions default to `aws:region`."""
+    organization = config.organization
+    if organization is None or organization.regions or region is None:
+        return config
+    return replace(config, organization=replace(organization, regions=[region]))
+
+
+def _partition_regions() -> dict[str, list[str]]:
+    """Partition to its regions, from botocore's endpoint data."""
+    endpoints = botocore.loaders.Loader().load_data("endpoints")
+    return {partition["partition"]: list(partition["regions"]) for partition in endpoints["partitions"]}
+
+
+# Regions launched before 20 March 2019 are enabled in every account; later ones must be enabled (opted in).
+ENABLED_BY_DEFAULT = frozenset(
+    {
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "ap-south-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ca-central-1",
+        "eu-central-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-north-1",
+        "sa-east-1",
+    }
+)
+
+
+def is_opt_in(region: str, partition: str) -> bool:
+    return partition == "aws" and region not in ENABLED_BY_DEFAULT
+
+
+def check_region(key: str, region: str | None, partition: str) -> list[str]:
+    """`region` must be a region of the partition the deploying credentials are in."""
+    regions = _partition_regions()
+    if region in regions.get(partition, []):
+        return []
+    elsewhere = next((name for name, names in regions.items() if region in names), None)
+    where = (
+        f" (it is in partition {elsewhere})" if elsewhere else _did_you_mean(str(region), regions.get(partition, []))
+    )
+    accepted = [f"{name} (opt-in)" if is_opt_in(name, partition) else name for name in regions.get(partition, [])]
+    return [
+        f"{key}: {region!r} is not accepted; expected a region of partition {partition}{where}: {', '.join(accepted)}"
+    ]
+
+
+def opt_in_notes(config: StackConfig, region: str | None, partition: str) -> list[str]:
+    """Regions the stack uses that accounts must enable first."""
+    used = {region, *(cluster.region for cluster in config.eks.clusters), *_organization_regions(config)}
+    return [
+        f"{name} is an opt-in region: enable it in each account (and allow STS tokens there) before deploying"
+        for name in sorted(r for r in used if r and is_opt_in(r, partition))
+    ]
+
+
+def _organization_regions(config: StackConfig) -> list[str]:
+    return list(config.organization.regions or []) if config.organization else []
 
 
 def check_cluster_accounts(config: StackConfig, home_account: str) -> None:
-    """A cluster must be in the user's account or in one the stack reaches through a role."""
+    """A cluster must be in the user's account or in one the stack reaches through a role, and be listed once."""
     reachable = {home_account, *(account.id for account in config.roles.accounts)}
     problems = [
         f"eks.clusters[{index}].account: {cluster.account!r} is not accepted; expected the user's account "
@@ -455,23 +711,90 @@ def check_cluster_accounts(config: StackConfig, home_account: str) -> None:
         for index, cluster in enumerate(config.eks.clusters)
         if cluster.account is not None and cluster.account not in reachable
     ]
+    seen: dict[tuple[str, str, str], int] = {}
+    for index, cluster in enumerate(config.eks.clusters):
+        key = (cluster.name, cluster.region, cluster.account or home_account)
+        if key in seen:
+            problems.append(
+                f"eks.clusters[{index}]: cluster {cluster.name!r} in {cluster.region} of account {key[2]} is not "
+                f"accepted; expected each cluster once (eks.clusters[{seen[key]}] is the same cluster)"
+            )
+        seen.setdefault(key, index)
+    # IAM policy names are unique per account, ignoring case.
+    same_names = config.user.name.lower() == config.roles.name.lower()
+    if same_names and any(account.id == home_account for account in config.roles.accounts):
+        problems.append(
+            f"roles.name: {config.roles.name!r} is not accepted; expected a name other than user.name when "
+            f"roles.accounts lists the user's own account ({home_account}): both would create policies named "
+            f"{config.roles.name}-ReadOnly-1 there"
+        )
     if problems:
         raise ConfigError(problems)
+
+
+def check_home(config: StackConfig, home_account: str, partition: str, region: str | None) -> None:
+    """Everything that needs the deploying credentials' account, partition and region."""
+    # Without aws:region the provider takes AWS_REGION from the environment; nothing to check here then.
+    problems = check_region("aws:region", region, partition) if region is not None else []
+    for index, cluster in enumerate(config.eks.clusters):
+        problems += check_region(f"eks.clusters[{index}].region", cluster.region, partition)
+    for index, name in enumerate(_organization_regions(config)):
+        problems += check_region(f"organization.regions[{index}]", name, partition)
+    try:
+        check_cluster_accounts(config, home_account)
+    except ConfigError as error:
+        problems += error.problems
+    if problems:
+        raise ConfigError(problems)
+
+
+def namespace_problems(keys: Iterable[str]) -> list[str]:
+    """Keys the stack sets that nothing reads: unknown ones in our namespace, near misses of it."""
+    problems = []
+    for key in sorted(keys):
+        namespace, _, name = key.partition(":")
+        if namespace == NAMESPACE:
+            continue  # parsed with the objects, where unknown names are reported
+        if namespace not in OTHER_NAMESPACES and difflib.SequenceMatcher(None, namespace, NAMESPACE).ratio() > 0.8:
+            problems.append(f"{key}: unknown key; did you mean {NAMESPACE}:{name}? (the namespace is {NAMESPACE!r})")
+    return problems
+
+
+def _all_config() -> dict[str, Any]:
+    """Every key the engine handed the program (set explicitly, or through PULUMI_CONFIG)."""
+    return {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
 
 
 def read_stack_config(catalog: ActionCatalog) -> StackConfig:
     """Read and parse the stack's config from the Pulumi runtime (plain values: checked before use)."""
     raw: dict[str, Any] = {}
     secret_keys: set[str] = set()
-    for key in CONFIG_KEYS:
-        full_key = f"{NAMESPACE}:{key}"
-        value = pulumi.runtime.get_config(full_key)
-        if value is None:
+    problems: list[str] = namespace_problems(_all_config())
+    prefix = f"{NAMESPACE}:"
+    for full_key, value in _all_config().items():
+        if not full_key.startswith(prefix):
             continue
+        key = full_key.removeprefix(prefix)
+        secret = pulumi.runtime.is_config_secret(full_key)
         try:
             raw[key] = json.loads(value) if isinstance(value, str) else value
         except json.JSONDecodeError:
             raw[key] = value
-        if pulumi.runtime.is_config_secret(full_key):
+        if secret and key in CONFIG_KEYS and not isinstance(raw[key], Mapping):
+            problems.append(
+                f"{full_key}: the whole value is a secret that is not a mapping; expected a mapping whose secret "
+                "values alone are encrypted (pulumi config set --secret --path "
+                f"'{full_key}.accounts[0].externalId' VALUE)"
+            )
+            raw.pop(key)
+        if secret:
             secret_keys.add(key)
-    return parse_stack_config(raw, catalog, secret_keys=frozenset(secret_keys))
+    try:
+        config = parse_stack_config(
+            raw, catalog, secret_keys=frozenset(secret_keys), region=pulumi.runtime.get_config("aws:region")
+        )
+    except ConfigError as error:
+        raise ConfigError([*problems, *error.problems]) from None
+    if problems:
+        raise ConfigError(problems)
+    return config

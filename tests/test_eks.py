@@ -199,7 +199,8 @@ def test_a_mode_error_stops_the_run_before_any_iam_resource_is_declared(run_stac
         run_stack(
             eks_stack({"name": "c1", "region": "us-east-1", "account": "222222222222", "mode": "awsAuth"}), mocks=mocks
         )
-    assert mocks.created == ["pulumi:providers:aws"]  # only the provider the lookup needs
+    # only the component (no cloud resource) and the provider the lookup needs
+    assert mocks.created == ["axonius-aws-access:index:AxoniusAccess", "pulumi:providers:aws"]
 
 
 def test_a_cluster_that_cannot_be_read_is_a_config_error_naming_it(run_stack):

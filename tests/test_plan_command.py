@@ -106,7 +106,7 @@ def test_bad_config_exits_2_with_every_problem(capsys, tmp_path):
     code, out, err = run_cli(capsys, "--stack", "bad", "--config-file", str(stack))
     assert code == 2 and out == ""
     assert "user.name: 'bad name' is not accepted" in err
-    assert "user.acessKey: unknown key; accepted keys are name, path, accessKey" in err
+    assert "user.acessKey: unknown key (did you mean accessKey?); accepted keys are name, path, accessKey" in err
 
 
 def test_missing_stack_and_bad_usage_exit_2_without_a_traceback():

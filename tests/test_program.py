@@ -60,11 +60,12 @@ def test_components_parent_their_children_and_use_the_project_type_tokens(run_st
     run = run_stack(TWO_ACCOUNTS)
     components = {r.type for r in run.resources if not r.custom}
     assert components == {
+        "axonius-aws-access:index:AxoniusAccess",
         "axonius-aws-access:inventory_user:InventoryUser",
         "axonius-aws-access:inventory_role:InventoryRole",
     }
     for resource in run.resources:
-        if resource.custom and resource.type != PROVIDER:
+        if resource.type != "axonius-aws-access:index:AxoniusAccess":
             parent_type = resource.parent.split("::")[2].split("$")[-1]
             assert parent_type.startswith("axonius-aws-access:"), resource.urn
 

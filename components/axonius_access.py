@@ -1,0 +1,105 @@
+"""`AxoniusAccess`: everything a stack declares, as one component any Pulumi program can use.
+
+The stack's `__main__.py` declares one; the component package in `component/` serves it to programs in
+other languages. No `from __future__ import annotations`: Pulumi infers the package schema from these
+annotations at run time.
+"""
+
+from typing import Any, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+from pydantic.alias_generators import to_camel
+
+from policy_pack.rules.iam_actions import default_catalog
+
+from .access_stack import Home, declare_access
+from .stack_config import (
+    EksConfig,
+    OrganizationConfig,
+    PermissionsConfig,
+    RolesConfig,
+    StackConfig,
+    UserConfig,
+    check_home,
+    config_from_arguments,
+    opt_in_notes,
+)
+
+TYPE = "axonius-aws-access:index:AxoniusAccess"
+
+
+class AxoniusAccessArgs(TypedDict, total=False):
+    """The stack's configuration contract, key by key; every key is optional."""
+
+    user: UserConfig
+    """The IAM user the adapter signs in as."""
+    permissions: PermissionsConfig
+    """The permission sets and single actions granted, all List or Read."""
+    roles: RolesConfig
+    """The read-only role in each other account."""
+    eks: EksConfig
+    """Read-only access to EKS clusters."""
+    organization: OrganizationConfig
+    """Roles in every account of some organizational units."""
+    external_ids: pulumi.Input[dict[str, pulumi.Input[str]]]
+    """Account ID to the external ID its role requires. Secrets stay secret here, unlike inside `roles`."""
+
+
+class AxoniusAccess(pulumi.ComponentResource):
+    """Read-only access for the Axonius AWS adapter: user, policies, roles and EKS access, checked before declaring."""
+
+    user_name: pulumi.Output[str]
+    user_arn: pulumi.Output[str]
+    policy_arns: pulumi.Output[list[str]]
+    role_arns: pulumi.Output[list[str]]
+    role_arn_file: pulumi.Output[str]
+    """The role ARNs, comma-delimited."""
+    role_arn_file_json: pulumi.Output[str]
+    """The adapter's JSON role file `[{"arn", "external_id"}]`; secret when it holds an external ID."""
+    eks_clusters: pulumi.Output[list[dict[str, str]]]
+    """Per cluster: name, region, account, mode used and the identity mapped."""
+    access_key_id: pulumi.Output[str | None]
+    secret_access_key: pulumi.Output[str | None]
+
+    def __init__(self, name: str, args: AxoniusAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        # Everything is checked before the component itself is registered: a bad value declares nothing.
+        catalog = default_catalog()
+        region = aws.config.region
+        config = config_from_arguments({k: v for k, v in args.items() if k != "external_ids"}, catalog, region)
+        home = _home()
+        check_home(config, home.account_id, home.partition, region)
+        for note in opt_in_notes(config, region, home.partition):
+            pulumi.log.warn(note)
+        super().__init__(TYPE, name, None, opts)
+        outputs = declare_access(config, home, catalog, external_ids=args.get("external_ids"), parent=self)
+        for attribute in OUTPUTS:
+            setattr(self, attribute, outputs.get(to_camel(attribute)))
+        self.register_outputs({key: value for key, value in outputs.items()})
+
+    def outputs(self) -> dict[str, Any]:
+        """The stack outputs, by their exported (camelCase) names; no access key outputs without a key."""
+        values = {to_camel(attribute): getattr(self, attribute) for attribute in OUTPUTS}
+        return {name: value for name, value in values.items() if value is not None}
+
+
+OUTPUTS = tuple(AxoniusAccess.__annotations__)
+
+
+def _home() -> Home:
+    """Where the deploying credentials are: the inventory user's account."""
+    return Home(account_id=aws.get_caller_identity().account_id, partition=aws.get_partition().partition)
+
+
+def arguments(config: StackConfig, *, external_ids_secret: bool = False) -> AxoniusAccessArgs:
+    """A stack's config as the component's arguments; secret external IDs go through the top-level map."""
+    args = AxoniusAccessArgs(user=config.user, permissions=config.permissions, roles=config.roles, eks=config.eks)
+    if config.organization is not None:
+        args["organization"] = config.organization
+    if external_ids_secret:
+        args["external_ids"] = {
+            account.id: pulumi.Output.secret(account.external_id)
+            for account in config.roles.accounts
+            if account.external_id is not None
+        }
+    return args

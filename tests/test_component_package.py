@@ -1,0 +1,206 @@
+"""The component package (`component/`) started exactly as the engine starts a Python plugin, driven over gRPC.
+
+The engine runs `<plugin>/venv/bin/python <plugin dir> <engine address>` in the plugin folder and reads the
+port from the first stdout line. The plugin folder is a copy of `component/` outside the project, with a venv in
+which the project is installed (`tests/installed.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from concurrent import futures
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import (
+    engine_pb2,
+    engine_pb2_grpc,
+    provider_pb2,
+    provider_pb2_grpc,
+    resource_pb2,
+    resource_pb2_grpc,
+)
+
+from automation.mock_engine import PROJECT, AwsMocks, RecordingMonitor
+from automation.plan import presentable
+from tests.conftest import PROJECT_DIR
+from tests.installed import installed_venv
+
+TYPE = "axonius-aws-access:index:AxoniusAccess"
+STACK = "component"
+STACK_URN = f"urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{STACK}"
+SCHEMA_SNAPSHOT = PROJECT_DIR / "component" / "schema.json"
+SECRET_EXTERNAL_ID = "MY-SECRET-EXTERNAL-ID"
+CONFIG = {
+    "roles": {"accounts": [{"id": "222222222222"}, {"id": "333333333333"}], "maxSessionDuration": 7200},
+    "eks": {"clusters": [{"name": "prod-eks", "region": "us-east-1"}]},
+}
+
+
+class GrpcMonitor(resource_pb2_grpc.ResourceMonitorServicer):
+    """The mock engine's recording monitor behind a real gRPC server, as the engine's monitor is."""
+
+    def __init__(self) -> None:
+        self.monitor = _FixedStackMonitor(AwsMocks())
+
+    def SupportsFeature(self, request, context):  # noqa: N802 (RPC names)
+        return resource_pb2.SupportsFeatureResponse(hasSupport=self.monitor.SupportsFeature(request).hasSupport)
+
+    def GetDeploymentInfo(self, request, context):  # noqa: N802
+        return self.monitor.GetDeploymentInfo(request)
+
+    def RegisterResource(self, request, context):  # noqa: N802
+        return self.monitor.RegisterResource(request)
+
+    def RegisterResourceOutputs(self, request, context):  # noqa: N802
+        return empty_pb2.Empty()
+
+    def Invoke(self, request, context):  # noqa: N802
+        return self.monitor.Invoke(request)
+
+
+class _FixedStackMonitor(RecordingMonitor):
+    """URNs from the request alone: the mock monitor reads stack and project from context the gRPC threads lack."""
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        if parent:
+            type_ = parent.split("::")[2].split("$")[-1] + "$" + type_
+        return f"urn:pulumi:{STACK}::{PROJECT}::{type_}::{name}"
+
+
+class Engine(engine_pb2_grpc.EngineServicer):
+    def __init__(self) -> None:
+        self.logs: list[str] = []
+
+    def Log(self, request, context):  # noqa: N802
+        self.logs.append(request.message)
+        return empty_pb2.Empty()
+
+    def GetRootResource(self, request, context):  # noqa: N802
+        return engine_pb2.GetRootResourceResponse(urn=STACK_URN)
+
+    def SetRootResource(self, request, context):  # noqa: N802
+        return engine_pb2.SetRootResourceResponse()
+
+
+def serve(add: Any, servicer: Any) -> tuple[grpc.Server, int]:
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    add(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    return server, port
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[tuple[Engine, int]]:
+    servicer = Engine()
+    server, port = serve(engine_pb2_grpc.add_EngineServicer_to_server, servicer)
+    yield servicer, port
+    server.stop(None)
+
+
+@pytest.fixture(scope="module")
+def plugin(tmp_path_factory, engine) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+    folder = tmp_path_factory.mktemp("installed") / "component"
+    shutil.copytree(PROJECT_DIR / "component", folder, ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    python = installed_venv(folder / "venv")
+    process = subprocess.Popen(
+        [str(python), str(folder), f"127.0.0.1:{engine[1]}"],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = int(process.stdout.readline().strip())
+    except ValueError:
+        process.kill()
+        pytest.fail(f"the plugin did not print its port: {process.stderr.read()}")
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        yield provider_pb2_grpc.ResourceProviderStub(channel)
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_get_schema_matches_the_checked_in_snapshot(plugin):
+    """Regenerate `component/schema.json` with `make schema` when the arguments change."""
+    schema = json.loads(plugin.GetSchema(provider_pb2.GetSchemaRequest(version=0)).schema)
+    assert schema == json.loads(SCHEMA_SNAPSHOT.read_text())
+    inputs = schema["resources"][TYPE]["inputProperties"]
+    assert set(inputs) == {"user", "permissions", "roles", "eks", "organization", "externalIds"}
+    assert schema["types"]["axonius-aws-access:index:EksMode"]["enum"][0]["value"] == "auto"
+
+
+def secret(value: Any) -> dict[str, Any]:
+    return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
+
+
+def construct(plugin, inputs: dict[str, Any]) -> GrpcMonitor:
+    servicer = GrpcMonitor()
+    server, port = serve(resource_pb2_grpc.add_ResourceMonitorServicer_to_server, servicer)
+    properties = struct_pb2.Struct()
+    properties.update(inputs)
+    try:
+        plugin.Construct(
+            provider_pb2.ConstructRequest(
+                project=PROJECT,
+                stack=STACK,
+                config={"aws:region": "us-east-1"},
+                dryRun=False,
+                parallel=1,
+                monitorEndpoint=f"127.0.0.1:{port}",
+                type=TYPE,
+                name=PROJECT,
+                parent=STACK_URN,
+                inputs=properties,
+            )
+        )
+    finally:
+        server.stop(None)
+    return servicer
+
+
+def comparable(resources, show_secrets: bool) -> set[tuple[str, str, str]]:
+    return {
+        (r.type, r.name, json.dumps(presentable(r.inputs, show_secrets), sort_keys=True))
+        for r in resources
+        if r.type != "pulumi:pulumi:Stack"
+    }
+
+
+def test_construct_registers_what_the_program_registers_with_a_secret_external_id(plugin, run_stack):
+    program_config = json.loads(json.dumps(CONFIG))
+    program_config["roles"]["accounts"][1]["externalId"] = SECRET_EXTERNAL_ID
+    program = run_stack(program_config, secret=("roles",))
+    constructed = construct(plugin, {**CONFIG, "externalIds": {"333333333333": secret(SECRET_EXTERNAL_ID)}})
+    declared = constructed.monitor.declared
+    assert comparable(declared, show_secrets=True) == comparable(program.resources, show_secrets=True)
+    assert comparable(declared, show_secrets=False) == comparable(program.resources, show_secrets=False)
+    assert_secret_external_id_in_trust(declared)
+
+
+def assert_secret_external_id_in_trust(declared) -> dict[str, Any]:
+    trust = {r.name: r.inputs["assumeRolePolicy"] for r in declared if r.type == "aws:iam/role:Role"}
+    assert presentable(trust["role-333333333333"], False) == "[secret]"  # the secret reached the trust policy
+    condition = json.loads(presentable(trust["role-333333333333"], True))["Statement"][0]["Condition"]
+    assert condition == {"StringEquals": {"sts:ExternalId": SECRET_EXTERNAL_ID}}
+    return trust
+
+
+def test_a_whole_secret_map_of_external_ids_keeps_its_values_secret(plugin):
+    """A map read as one secret (e.g. `config.requireSecretObject`) makes each of its values secret."""
+    constructed = construct(plugin, {**CONFIG, "externalIds": secret({"333333333333": SECRET_EXTERNAL_ID})})
+    trust = assert_secret_external_id_in_trust(constructed.monitor.declared)
+    assert "Condition" not in json.loads(presentable(trust["role-222222222222"], False))["Statement"][0]
+
+
+def test_bad_arguments_fail_the_construct_naming_the_key(plugin):
+    with pytest.raises(grpc.RpcError) as caught:
+        construct(plugin, {"roles": {"accounts": [{"id": "12345"}]}})
+    assert "roles.accounts[0].id: '12345' is not accepted; expected a quoted string of 12 digits" in str(caught.value)
