@@ -59,6 +59,8 @@ class AxoniusAccess(pulumi.ComponentResource):
     """The adapter's JSON role file `[{"arn", "external_id"}]`; secret when it holds an external ID."""
     eks_clusters: pulumi.Output[list[dict[str, str]]]
     """Per cluster: name, region, account, mode used and the identity mapped."""
+    organization: pulumi.Output[dict[str, Any] | None]
+    """Organization mode: organization ID, role name, external ID and StackSet, as Axonius's organizations mode asks."""
     access_key_id: pulumi.Output[str | None]
     secret_access_key: pulumi.Output[str | None]
 

@@ -13,12 +13,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import automation.__main__ as cli
+from tests.conftest import PROJECT_DIR
 
 
 def plan_file(capsys, tmp_path, text: str) -> tuple[int, str, str]:
     stack = tmp_path / "Pulumi.case.yaml"
     stack.write_text(textwrap.dedent(text))
-    code = cli.main(["plan", "--stack", "case", "--config-file", str(stack), "--json"])
+    # The example organization answers Organizations, so an organization stack reaches its config checks.
+    organization = PROJECT_DIR / "stacks" / "organization.org.json"
+    code = cli.main(
+        ["plan", "--stack", "case", "--config-file", str(stack), "--organization", str(organization), "--json"]
+    )
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 

@@ -148,7 +148,8 @@ def test_the_preview_policy_only_reads_and_assumes_the_preview_role(planned):
 
 def test_a_resource_type_without_known_permissions_is_refused():
     result = plan("dev", home_account=HOME, policies=False)
-    bucket = replace(result.resources[0], type="aws:s3/bucket:Bucket", urn="urn:pulumi:dev::p::aws:s3/bucket:Bucket::b")
+    custom = next(resource for resource in result.resources if resource.custom)
+    bucket = replace(custom, type="aws:s3/bucket:Bucket", urn="urn:pulumi:dev::p::aws:s3/bucket:Bucket::b")
     with pytest.raises(DeployerPolicyError, match="no deploy permissions are known for aws:s3/bucket:Bucket"):
         deployer_policy(replace(result, resources=(*result.resources, bucket)))
 

@@ -17,8 +17,14 @@ BROKEN_VENV = '#!/bin/sh\ncase "$1" in -V) echo "Python 3.12.1";; -c) exit 0;; *
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "policy_pack/requirements.txt"):
-        (tmp_path / name).parent.mkdir(exist_ok=True)
+    setup_inputs = (
+        "requirements.txt",
+        "requirements-dev.txt",
+        "policy_pack/requirements.txt",
+        "tests/node/package-lock.json",
+    )
+    for name in ("Makefile", *setup_inputs):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(PROJECT_DIR / name, tmp_path / name)
     return tmp_path
 
