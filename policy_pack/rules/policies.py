@@ -1,14 +1,21 @@
-"""The pack's policies: thin `pulumi_policy` wrappers around the pure checks in this package."""
+"""The pack's policies: thin `pulumi_policy` wrappers around the pure checks in this package.
+
+Every check decidable on one resource is a resource policy (the engine runs those before each resource is
+created, in preview and in `up`); stack policies only resolve what needs another resource. A check yields
+messages for what it finds and `Unknown` markers for what it cannot read yet; the wrapper reports the messages
+and then names the unknown parts in the SDK's "can't run during preview" note.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -17,6 +24,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from . import resource_types as types
 from .eks_identity import (
     check_access_entry,
     check_access_policy_association,
@@ -25,30 +33,22 @@ from .eks_identity import (
     is_aws_auth,
 )
 from .iam_actions import default_catalog
-from .iam_documents import DocumentFindings, check_document
-from .kubernetes_rbac import BINDING_TYPES, ROLE_TYPES, check_binding, check_role
-from .managed_policies import ATTACHMENT_TYPES, check_aws_managed_arn, is_customer_policy_arn
+from .iam_documents import DEFAULT_ASSUMABLE_ROLE_NAMES, DocumentFindings, as_list, check_document, shown
+from .kubernetes_rbac import check_binding, check_role
+from .managed_policies import check_aws_managed_arn, is_customer_policy_arn, managed_sensitive_reads
 from .sensitive_actions import sensitive_actions
-from .trust import DEFAULT_MAX_SESSION_SECONDS, check_session_duration, check_trust_policy
-
-POLICY_TYPE = "aws:iam/policy:Policy"
-ROLE_TYPE = "aws:iam/role:Role"
-DOCUMENT_TYPES = frozenset(
-    {
-        POLICY_TYPE,
-        "aws:iam/userPolicy:UserPolicy",
-        "aws:iam/rolePolicy:RolePolicy",
-        "aws:iam/groupPolicy:GroupPolicy",
-    }
+from .trust import (
+    DEFAULT_MAX_SESSION_SECONDS,
+    DEFAULT_TRUSTED_PRINCIPALS,
+    check_session_duration,
+    check_trust_policy,
 )
-ACCESS_ENTRY_TYPE = "aws:eks/accessEntry:AccessEntry"
-ACCESS_POLICY_TYPE = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
-CONFIG_MAP_TYPES = frozenset({"kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:ConfigMapPatch"})
-# Our aws-auth mapping; any other dynamic resource carrying the same props is checked the same way.
-DYNAMIC_TYPES = frozenset({"pulumi-python:dynamic/eks:AwsAuthMapping", "pulumi-python:dynamic:Resource"})
+from .unknowns import Unknown, not_yet_known, resolve
+
 AWS_AUTH_MAPPING_KEY = "mapKind"  # marks our aws-auth mapping among dynamic resources
 
-Check = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Iterable[str]]
+Finding = str | Unknown
+Check = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Iterable[Finding]]
 
 
 def plain(value: Any) -> Any:
@@ -71,48 +71,253 @@ def props_of(props: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     return {key: prop(props, key) for key in keys if key in props}
 
 
-def iam_documents(resource_type: str, props: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    if resource_type in DOCUMENT_TYPES:
-        return [("policy", prop(props, "policy"))]
-    if resource_type == ROLE_TYPE:
-        inline = prop(props, "inlinePolicies") or []
-        return [(f"inline policy {p.get('name')!r}", p.get("policy")) for p in inline if isinstance(p, dict)]
-    return []
+def names(config: Mapping[str, Any], key: str, default: frozenset[str]) -> frozenset[str]:
+    value = config.get(key)
+    return frozenset(v for v in value if isinstance(v, str)) if isinstance(value, (list, tuple)) else default
+
+
+# --- IAM documents: identity policies (with the AssumeRole exception) and resource-based policies ---------------
+
+
+def identity_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(field, document) of every identity policy a resource declares; `props` resolved."""
+    if resource_type == types.IAM_POLICY or resource_type in types.INLINE_POLICY_TYPES:
+        yield "policy", props.get("policy")
+    elif resource_type == types.SSO_INLINE_POLICY:
+        yield "inlinePolicy", props.get("inlinePolicy")
+    elif resource_type in types.NATIVE_POLICY_DOCUMENT_TYPES:
+        yield "policyDocument", props.get("policyDocument")
+    elif resource_type == types.NATIVE_PERMISSION_SET and props.get("inlinePolicy") is not None:
+        yield "inlinePolicy", props.get("inlinePolicy")
+    elif resource_type == types.IAM_ROLE:
+        yield from _listed_documents(props, "inlinePolicies", "name", "policy")
+    elif resource_type in types.NATIVE_IDENTITY_TYPES:
+        yield from _listed_documents(props, "policies", "policyName", "policyDocument")
+
+
+def _listed_documents(props: Mapping[str, Any], field: str, name_key: str, doc_key: str) -> Iterator[tuple[str, Any]]:
+    listed = props.get(field)
+    if isinstance(listed, Unknown):
+        yield field, listed
+        return
+    for index, entry in enumerate(listed if isinstance(listed, list) else []):
+        label = f"{field}[{index}]"
+        if isinstance(entry, dict) and entry.get(doc_key) is None and entry.get(name_key) is None:
+            continue  # `inlinePolicies=[{}]`: the provider's documented way to remove out-of-band inline policies
+        if not isinstance(entry, dict):
+            yield label, entry
+        else:
+            name = entry.get(name_key)
+            yield (f"{label} ({name!r})" if isinstance(name, str) else label), entry.get(doc_key)
+
+
+def resource_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    field = types.RESOURCE_POLICY_FIELDS.get(resource_type)
+    if field is not None and props.get(field) is not None:
+        yield field, props.get(field)
 
 
 @lru_cache(maxsize=4096)
-def _findings(document: str, sensitive: frozenset[str]) -> DocumentFindings:
-    return check_document(document, default_catalog(), sensitive)
+def _findings(document: str, sensitive: frozenset[str], role_names: frozenset[str]) -> DocumentFindings:
+    return check_document(document, default_catalog(), sensitive, role_names)
 
 
-def document_findings(document: Any, allowed_sensitive: Iterable[str] = ()) -> DocumentFindings:
+def document_findings(
+    document: Any, allowed_sensitive: Iterable[str] = (), role_names: frozenset[str] = DEFAULT_ASSUMABLE_ROLE_NAMES
+) -> DocumentFindings:
     catalog = default_catalog()
     allowed = {action.lower() for action in allowed_sensitive}
     sensitive = frozenset(a for a in sensitive_actions(catalog) if a.lower() not in allowed)
     if isinstance(document, str):
-        return _findings(document, sensitive)
-    return check_document(document, catalog, sensitive)
+        return _findings(document, sensitive, role_names)
+    return check_document(document, catalog, sensitive, role_names)
 
 
-def _documents_check(pick: Callable[[DocumentFindings], Sequence[str]]) -> Check:
-    def check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-        for label, document in iam_documents(resource_type, props):
-            for message in pick(document_findings(document, config.get("allowedActions") or ())):
-                yield f"{label}: {message}"
+Pick = Callable[[DocumentFindings], Sequence[str]]
+Documents = Callable[[str, Mapping[str, Any]], Iterable[tuple[str, Any]]]
+
+
+def _documents_check(documents: Documents, pick: Pick, *, assume_role: bool = True) -> Check:
+    def check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Finding]:
+        role_names = names(config, "assumableRoleNames", DEFAULT_ASSUMABLE_ROLE_NAMES) if assume_role else frozenset()
+        for label, document in documents(resource_type, resolve(props)):
+            found = document_findings(document, config.get("allowedActions") or (), role_names)
+            yield from (f"{label}: {message}" for message in pick(found))
+            yield from (Unknown(path) for path in found.unknown)
 
     return check
 
 
-def _trust_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    yield from check_trust_policy(prop(props, "assumeRolePolicy"))
-    bound = config.get("maxSessionDuration", DEFAULT_MAX_SESSION_SECONDS)
-    yield from check_session_duration(prop(props, "maxSessionDuration"), bound)
+# --- Trust and session --------------------------------------------------------------------------------------------
+
+TRUST_FIELDS = {types.IAM_ROLE: "assumeRolePolicy", types.NATIVE_ROLE: "assumeRolePolicyDocument"}
 
 
-def _attachment_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    arns = prop(props, "managedPolicyArns") or [] if resource_type == ROLE_TYPE else [prop(props, "policyArn")]
-    for arn in arns:
-        yield from check_aws_managed_arn(arn)
+def _trust_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Finding]:
+    resolved = resolve(props)
+    field = TRUST_FIELDS[resource_type]
+    problems, unknown = check_trust_policy(
+        resolved.get(field), names(config, "trustedPrincipals", DEFAULT_TRUSTED_PRINCIPALS)
+    )
+    yield from (f"{field}: {message}" for message in problems)
+    yield from (Unknown(path) for path in unknown)
+    duration = resolved.get("maxSessionDuration")
+    if isinstance(duration, Unknown):
+        yield duration
+    yield from check_session_duration(duration, config.get("maxSessionDuration") or DEFAULT_MAX_SESSION_SECONDS)
+
+
+# --- Managed policy attachments -------------------------------------------------------------------------------------
+
+# Where each type names the managed policies it attaches: one ARN or a list of them.
+ATTACHED_ARN_FIELDS: dict[str, str] = {
+    **dict.fromkeys(types.ATTACHMENT_TYPES, "policyArn"),
+    **dict.fromkeys(types.EXCLUSIVE_ATTACHMENT_TYPES, "policyArns"),
+    types.IAM_ROLE: "managedPolicyArns",
+    **dict.fromkeys(types.NATIVE_IDENTITY_TYPES, "managedPolicyArns"),
+    types.SSO_MANAGED_ATTACHMENT: "managedPolicyArn",
+    types.SSO_MANAGED_ATTACHMENTS_EXCLUSIVE: "managedPolicyArns",
+    types.NATIVE_PERMISSION_SET: "managedPolicies",
+}
+# Fields that must be present: an attachment with no ARN attaches nothing anyone can check.
+REQUIRED_ARN_FIELDS = frozenset({"policyArn", "managedPolicyArn"})
+
+
+def attached_arns(resource_type: str, props: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """(field label, ARN or Unknown) for each managed policy a resource attaches; `props` resolved."""
+    field = ATTACHED_ARN_FIELDS.get(resource_type)
+    if field is None or (field not in props and field not in REQUIRED_ARN_FIELDS):
+        return []
+    value = props.get(field)
+    if isinstance(value, list):
+        return [(f"{field}[{index}]", arn) for index, arn in enumerate(value)]
+    if value is None and field not in REQUIRED_ARN_FIELDS:
+        return []
+    return [(field, value)]
+
+
+def _attachment_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Finding]:
+    for label, arn in attached_arns(resource_type, resolve(props)):
+        if isinstance(arn, Unknown):
+            yield arn  # a customer policy of this stack: the stack policy follows it to its document
+        else:
+            yield from check_aws_managed_arn(arn, label)
+
+
+def _managed_sensitive_check(
+    resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]
+) -> Iterator[Finding]:
+    for label, arn in attached_arns(resource_type, resolve(props)):
+        reads = managed_sensitive_reads(arn, config.get("allowedActions") or ())
+        if reads:
+            yield (
+                f"{label} attaches the AWS managed policy {arn!r}, which grants {len(reads)} read(s) that expose data "
+                f"or credentials: {', '.join(reads[:5])}{' and more' if len(reads) > 5 else ''}; attach a policy "
+                "without them, or allow them by name in this policy's config (allowedActions)"
+            )
+
+
+# --- Resource types the pack cannot see into ------------------------------------------------------------------------
+
+
+def reject_stack_set(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    """A StackSet deploys its template into other accounts; the pack does not analyse templates yet."""
+    return [
+        f"{resource_type} deploys a CloudFormation template (templateBody/templateUrl) into other accounts, and "
+        "templates are not analysed yet, so what it grants cannot be verified; declare the IAM resources with "
+        "this program's providers instead"
+    ]
+
+
+def _reject_stack(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    return [
+        f"{resource_type} deploys a CloudFormation template (templateBody/templateUrl), and templates are not "
+        "analysed yet, so what it grants cannot be verified; declare its resources directly instead"
+    ]
+
+
+def _reject_helm(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    return [
+        f"{resource_type} applies a chart's manifests, which the pack never sees, so the RBAC objects it may create "
+        "cannot be verified; declare the Kubernetes objects directly (or render the chart to a ConfigGroup)"
+    ]
+
+
+def _reject_group_membership(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    group = props.get("group", props.get("groups", props.get("groupName")))
+    return [
+        f"{resource_type} puts users in group {shown(group)}: a member gets whatever the group's policies grant, "
+        "including policies attached outside this stack, which the pack cannot see; attach read-only policies to "
+        "the user itself instead"
+    ]
+
+
+def _reject_native_user_groups(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    return _reject_group_membership(resource_type, props) if props.get("groups") else []
+
+
+def _reject_pod_identity(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    return [
+        f"{resource_type} hands role {shown(props.get('roleArn'))} to the pods of service account "
+        f"{shown(props.get('serviceAccount'))}; the pack cannot see what that role grants, so it cannot be verified; "
+        "the inventory needs no pod identity: remove it"
+    ]
+
+
+def _reject_customer_reference(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    field = (
+        "customerManagedPolicyReferences"
+        if resource_type == types.NATIVE_PERMISSION_SET
+        else "customerManagedPolicyReference"
+    )
+    if resource_type == types.NATIVE_PERMISSION_SET and not props.get(field):
+        return []
+    return [
+        f"{field} {shown(props.get(field))} attaches, by name, a customer managed policy in each assigned account, "
+        "which the pack cannot read, so it cannot be verified; use an inline policy or a read-only AWS managed policy"
+    ]
+
+
+Rejection = Callable[[str, Mapping[str, Any]], list[str]]
+UNVERIFIABLE: dict[str, Rejection] = {
+    **dict.fromkeys(types.CLOUDFORMATION_STACK_TYPES, _reject_stack),
+    **dict.fromkeys(types.CLOUDFORMATION_STACK_SET_TYPES, reject_stack_set),
+    **dict.fromkeys(types.HELM_TYPES, _reject_helm),
+    **dict.fromkeys(types.GROUP_MEMBERSHIP_TYPES | {types.NATIVE_GROUP_MEMBERSHIP}, _reject_group_membership),
+    types.NATIVE_USER: _reject_native_user_groups,
+    **dict.fromkeys(types.POD_IDENTITY_TYPES, _reject_pod_identity),
+    **dict.fromkeys(types.SSO_CUSTOMER_ATTACHMENT_TYPES | {types.NATIVE_PERMISSION_SET}, _reject_customer_reference),
+}
+
+
+def _unverifiable_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:
+    return UNVERIFIABLE[resource_type](resource_type, resolve(props))
+
+
+# --- Grants that are not documents: KMS grants and Lambda permissions -----------------------------------------------
+
+
+def _operations_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Finding]:
+    resolved = resolve(props)
+    if resource_type == types.KMS_GRANT:
+        field, values, service = "operations", resolved.get("operations"), "kms"
+    else:
+        field, values, service = "action", resolved.get("action"), None
+    for value in as_list(values):
+        if isinstance(value, Unknown):
+            yield value
+            continue
+        name = f"{service}:{value}" if service and isinstance(value, str) else value
+        action = default_catalog().lookup(name) if isinstance(name, str) and ":" in name else None
+        if action is None or not action.read_only:
+            level = f"{action.name} is {action.level}" if action else "it is not an IAM action in the IAM data"
+            yield (
+                f"{field} grants {shown(value)} to {shown(resolved.get('granteePrincipal', resolved.get('principal')))}"
+                f" ({level}); grant only actions AWS labels List or Read"
+            )
+
+
+# --- Kubernetes and EKS (kubernetes_rbac.py, eks_identity.py) -------------------------------------------------------
 
 
 def _rbac_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
@@ -124,83 +329,154 @@ def _binding_check(resource_type: str, props: Mapping[str, Any], config: Mapping
 
 
 def _eks_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    if resource_type == ACCESS_ENTRY_TYPE:
+    if resource_type == types.ACCESS_ENTRY:
         return check_access_entry(props_of(props, "kubernetesGroups", "userName"))
-    if resource_type == ACCESS_POLICY_TYPE:
+    if resource_type == types.ACCESS_POLICY_ASSOCIATION:
         return check_access_policy_association(props_of(props, "policyArn"))
-    if resource_type in CONFIG_MAP_TYPES:
+    if resource_type in types.CONFIG_MAP_TYPES:
         metadata = {"metadata": prop(props, "metadata")}
         return check_aws_auth_data(prop(props, "data")) if is_aws_auth(metadata) else []
-    if resource_type in DYNAMIC_TYPES and AWS_AUTH_MAPPING_KEY in props:
+    if resource_type in types.DYNAMIC_TYPES and AWS_AUTH_MAPPING_KEY in props:
         return check_mapping_groups(prop(props, "groups"))
     return []
+
+
+# --- The wrappers ------------------------------------------------------------------------------------------------
 
 
 def resource_policy(
     name: str,
     description: str,
-    types: Iterable[str],
+    applies_to: Iterable[str],
     check: Check,
     *,
     level: EnforcementLevel = EnforcementLevel.MANDATORY,
     config_schema: PolicyConfigSchema | None = None,
 ) -> ResourceValidationPolicy:
-    applies_to = frozenset(types)
+    checked_types = frozenset(applies_to)
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type not in applies_to:
+        if args.resource_type not in checked_types:
             return
+        unknown: list[str] = []
         try:
-            for message in check(args.resource_type, args.props, args.get_config() or {}):
-                report_violation(message)
+            for finding in check(args.resource_type, args.props, args.get_config() or {}):
+                if isinstance(finding, Unknown):
+                    unknown.append(finding.path)
+                else:
+                    report_violation(finding)
         except UnknownValueError:
             raise
         except Exception as error:  # noqa: BLE001 a crash would fail the whole run without a message
             report_violation(f"could not check {args.resource_type} ({type(error).__name__}: {error}); fix its inputs")
+        if unknown:
+            raise not_yet_known(unknown)
 
     return ResourceValidationPolicy(
         name=name, description=description, validate=validate, enforcement_level=level, config_schema=config_schema
     )
 
 
-def _declared_policy_verdicts(resources: Sequence[Any]) -> dict[str, bool]:
+def _policy_verdict(policy: PolicyResource, role_names: frozenset[str]) -> bool:
+    props = resolve(policy.props)
+    field = "policy" if policy.resource_type == types.IAM_POLICY else "policyDocument"
+    found = document_findings(props.get(field), role_names=role_names)
+    return not found.problems and not found.unknown
+
+
+def _declared_policy_verdicts(resources: Sequence[PolicyResource], role_names: frozenset[str]) -> dict[str, bool]:
     verdicts = {}
     for resource in resources:
-        if resource.resource_type == POLICY_TYPE:
-            arn = resource.props.get("arn")
+        if resource.resource_type in (types.IAM_POLICY, types.NATIVE_MANAGED_POLICY):
+            arn = resolve(resource.props).get("arn", resolve(resource.props).get("policyArn"))
             if isinstance(arn, str):
-                verdicts[arn] = not document_findings(prop(resource.props, "policy")).problems
+                verdicts[arn] = _policy_verdict(resource, role_names)
     return verdicts
 
 
+def _sources(resource: PolicyResource, field: str, target_types: frozenset[str]) -> list[PolicyResource] | None:
+    """The declared resources of `target_types` a property's value comes from, or None if any source is another."""
+    sources = (resource.property_dependencies or {}).get(field) or []
+    if not sources or any(source.resource_type not in target_types for source in sources):
+        return None
+    return sources
+
+
+POLICY_TYPES = frozenset({types.IAM_POLICY, types.NATIVE_MANAGED_POLICY})
+
+
 def _customer_attachments(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    verdicts = _declared_policy_verdicts(args.resources)
+    role_names = names(args.get_config() or {}, "assumableRoleNames", DEFAULT_ASSUMABLE_ROLE_NAMES)
+    verdicts = _declared_policy_verdicts(args.resources, role_names)
     for resource in args.resources:
-        if resource.resource_type in ATTACHMENT_TYPES:
-            arns = [resource.props.get("policyArn")]
-        elif resource.resource_type == ROLE_TYPE:
-            arns = list(resource.props.get("managedPolicyArns") or [])
-        else:
-            continue
-        for arn in arns:
-            if not is_customer_policy_arn(arn):
+        for label, arn in attached_arns(resource.resource_type, resolve(resource.props)):
+            if isinstance(arn, Unknown):
+                field = label.split("[")[0]
+                sources = _sources(resource, field, POLICY_TYPES)
+                if sources is None:
+                    report_violation(
+                        f"{label} is not known yet and does not come from a policy declared in this stack, so the "
+                        "policy it attaches cannot be verified; attach a policy declared here",
+                        resource.urn,
+                    )
+                elif not all(_policy_verdict(source, role_names) for source in sources):
+                    names_ = ", ".join(source.name for source in sources)
+                    report_violation(
+                        f"{label} attaches policy {names_} of this stack, which grants more than List/Read",
+                        resource.urn,
+                    )
+            elif not is_customer_policy_arn(arn):
                 continue
-            if arn not in verdicts:
+            elif arn not in verdicts:
                 report_violation(
-                    f"attaches {arn}, which this stack does not declare, so it cannot be checked; "
+                    f"{label} attaches {arn}, which this stack does not declare, so it cannot be checked; "
                     "declare the policy here or attach a read-only AWS managed policy",
                     resource.urn,
                 )
             elif not verdicts[arn]:
-                report_violation(f"attaches {arn}, which grants more than List/Read", resource.urn)
+                report_violation(f"{label} attaches {arn}, which grants more than List/Read", resource.urn)
+
+
+# Credentials and assignments name their target by a plain value or through another resource's output.
+DECLARED_TARGETS: dict[str, tuple[str, frozenset[str], str]] = {
+    **dict.fromkeys(types.USER_CREDENTIAL_TYPES, ("user", frozenset({types.IAM_USER}), "name")),
+    types.NATIVE_ACCESS_KEY: ("userName", frozenset({types.IAM_USER, types.NATIVE_USER}), "userName"),
+    types.SSO_ACCOUNT_ASSIGNMENT: ("permissionSetArn", frozenset({types.SSO_PERMISSION_SET}), "arn"),
+    types.NATIVE_SSO_ASSIGNMENT: (
+        "permissionSetArn",
+        frozenset({types.SSO_PERMISSION_SET, types.NATIVE_PERMISSION_SET}),
+        "permissionSetArn",
+    ),
+}
+
+
+def _declared_targets(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    for resource in args.resources:
+        if resource.resource_type not in DECLARED_TARGETS:
+            continue
+        field, target_types, key = DECLARED_TARGETS[resource.resource_type]
+        value = resolve(resource.props).get(field)
+        if isinstance(value, Unknown):
+            declared = _sources(resource, field, target_types) is not None
+        else:
+            declared = any(
+                r.resource_type in target_types and resolve(r.props).get(key) == value for r in args.resources
+            )
+        if not declared:
+            report_violation(
+                f"{field} {shown(value if not isinstance(value, Unknown) else 'not known yet')} is not declared in "
+                "this stack, so what its holder can do cannot be verified (an access key for an admin user is "
+                "admin); declare that identity here, with read-only policies",
+                resource.urn,
+            )
 
 
 def _mapped_groups(resources: Sequence[Any]) -> set[str]:
     groups: set[str] = set()
     for resource in resources:
-        if resource.resource_type == ACCESS_ENTRY_TYPE:
+        if resource.resource_type == types.ACCESS_ENTRY:
             groups.update(prop(resource.props, "kubernetesGroups") or [])
-        elif resource.resource_type in DYNAMIC_TYPES and AWS_AUTH_MAPPING_KEY in resource.props:
+        elif resource.resource_type in types.DYNAMIC_TYPES and AWS_AUTH_MAPPING_KEY in resource.props:
             groups.update(prop(resource.props, "groups") or [])
     return groups
 
@@ -209,7 +485,7 @@ def _groups_bound_read_only(args: StackValidationArgs, report_violation: ReportV
     groups = _mapped_groups(args.resources)
     roles: dict[tuple[str, str], list[bool]] = {}
     for resource in args.resources:
-        if resource.resource_type in ROLE_TYPES:
+        if resource.resource_type in types.K8S_ROLE_TYPES:
             props = props_of(resource.props, "metadata", "rules", "aggregationRule")
             key = (
                 resource.resource_type.rsplit(":", 1)[-1].removesuffix("Patch"),
@@ -217,7 +493,7 @@ def _groups_bound_read_only(args: StackValidationArgs, report_violation: ReportV
             )
             roles.setdefault(key, []).append(not check_role(props))
     for resource in args.resources:
-        if resource.resource_type not in BINDING_TYPES:
+        if resource.resource_type not in types.K8S_BINDING_TYPES:
             continue
         props = props_of(resource.props, "roleRef", "subjects")
         bound = {s.get("name") for s in props.get("subjects") or [] if s.get("kind") == "Group"} & groups
@@ -247,20 +523,68 @@ def _never_raise(
     return validate
 
 
+# --- The pack -----------------------------------------------------------------------------------------------------
+
+IDENTITY_DOCUMENT_TYPES = (
+    {types.IAM_POLICY, types.IAM_ROLE, types.SSO_INLINE_POLICY, types.NATIVE_PERMISSION_SET}
+    | types.INLINE_POLICY_TYPES
+    | types.NATIVE_POLICY_DOCUMENT_TYPES
+    | types.NATIVE_IDENTITY_TYPES
+)
+RESOURCE_DOCUMENT_TYPES = frozenset(types.RESOURCE_POLICY_FIELDS)
+
+
+def _all_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    yield from identity_documents(resource_type, props)
+    yield from resource_documents(resource_type, props)
+
+
+def _sensitive_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Finding]:
+    if resource_type in IDENTITY_DOCUMENT_TYPES or resource_type in RESOURCE_DOCUMENT_TYPES:
+        yield from _documents_check(_all_documents, lambda found: found.sensitive)(resource_type, props, config)
+    yield from _managed_sensitive_check(resource_type, props, config)
+
+
+_resource_documents_check = _documents_check(resource_documents, lambda found: found.problems, assume_role=False)
+
+
+def _resource_policy_check(
+    resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]
+) -> Iterable[Finding]:
+    if resource_type == types.KMS_GRANT or resource_type in types.LAMBDA_PERMISSION_TYPES:
+        return _operations_check(resource_type, props, config)
+    return _resource_documents_check(resource_type, props, config)
+
+
+ROLE_NAMES_SCHEMA = {
+    "type": "array",
+    "items": {"type": "string"},
+    "default": sorted(DEFAULT_ASSUMABLE_ROLE_NAMES),
+    "description": "role names sts:AssumeRole may target, in exact role ARNs of any account",
+}
+
+
 def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
-    iam_types = DOCUMENT_TYPES | {ROLE_TYPE}
+    attachment_types = frozenset(ATTACHED_ARN_FIELDS)
     return [
         resource_policy(
             "iam-read-only-actions",
-            "IAM documents grant only List/Read actions (sts:AssumeRole only on specific role ARNs)",
-            iam_types,
-            _documents_check(lambda found: found.problems),
+            "IAM documents grant only List/Read actions (sts:AssumeRole only on exact ARNs of accepted role names)",
+            IDENTITY_DOCUMENT_TYPES,
+            _documents_check(identity_documents, lambda found: found.problems),
+            config_schema=PolicyConfigSchema(properties={"assumableRoleNames": ROLE_NAMES_SCHEMA}),
+        ),
+        resource_policy(
+            "iam-resource-policies-read-only",
+            "Resource-based policies, KMS grants and Lambda permissions give no principal more than List/Read",
+            RESOURCE_DOCUMENT_TYPES | {types.KMS_GRANT} | types.LAMBDA_PERMISSION_TYPES,
+            _resource_policy_check,
         ),
         resource_policy(
             "iam-no-sensitive-reads",
-            "IAM documents grant no reads that expose data or credentials",
-            iam_types,
-            _documents_check(lambda found: found.sensitive),
+            "IAM documents and attached AWS managed policies grant no reads that expose data or credentials",
+            IDENTITY_DOCUMENT_TYPES | RESOURCE_DOCUMENT_TYPES | attachment_types,
+            _sensitive_check,
             level=EnforcementLevel.ADVISORY,
             config_schema=PolicyConfigSchema(
                 properties={"allowedActions": {"type": "array", "items": {"type": "string"}, "default": []}}
@@ -269,14 +593,14 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
         resource_policy(
             "iam-no-action-wildcards",
             "IAM documents list actions instead of wildcards",
-            iam_types,
-            _documents_check(lambda found: found.wildcards),
+            IDENTITY_DOCUMENT_TYPES | RESOURCE_DOCUMENT_TYPES,
+            _documents_check(_all_documents, lambda found: found.wildcards),
             level=EnforcementLevel.ADVISORY,
         ),
         resource_policy(
             "iam-role-trust",
-            "Roles trust only specific IAM users or roles, for bounded sessions",
-            {ROLE_TYPE},
+            "Roles trust only the principals the pack is configured to trust, for bounded sessions",
+            set(TRUST_FIELDS),
             _trust_check,
             config_schema=PolicyConfigSchema(
                 properties={
@@ -285,38 +609,58 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
                         "minimum": 900,
                         "maximum": 43200,
                         "default": DEFAULT_MAX_SESSION_SECONDS,
-                    }
+                    },
+                    "trustedPrincipals": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "default": sorted(DEFAULT_TRUSTED_PRINCIPALS),
+                        "description": "exact user or role ARNs, or user names accepted in any account",
+                    },
                 }
             ),
         ),
         resource_policy(
             "iam-managed-policy-attachments",
             "Attached AWS managed policies grant only List/Read",
-            ATTACHMENT_TYPES | {ROLE_TYPE},
+            attachment_types,
             _attachment_check,
+        ),
+        resource_policy(
+            "iam-unverifiable-resources",
+            "Resources that grant access the pack cannot see into are rejected (templates, charts, group "
+            "memberships, pod identities, policies referenced by name)",
+            frozenset(UNVERIFIABLE),
+            _unverifiable_check,
         ),
         resource_policy(
             "kubernetes-rbac-read-only",
             "Kubernetes roles only get, list and watch, never secrets or subresources",
-            ROLE_TYPES,
+            types.K8S_ROLE_TYPES,
             _rbac_check,
         ),
         resource_policy(
             "kubernetes-bindings-not-admin",
             "Kubernetes bindings never grant cluster-admin, admin, edit or system:masters",
-            BINDING_TYPES,
+            types.K8S_BINDING_TYPES,
             _binding_check,
         ),
         resource_policy(
             "eks-identity-mappings",
             "EKS access entries and aws-auth entries never grant admin; only the view access policy",
-            {ACCESS_ENTRY_TYPE, ACCESS_POLICY_TYPE, *DYNAMIC_TYPES, *CONFIG_MAP_TYPES},
+            {types.ACCESS_ENTRY, types.ACCESS_POLICY_ASSOCIATION, *types.DYNAMIC_TYPES, *types.CONFIG_MAP_TYPES},
             _eks_check,
         ),
         StackValidationPolicy(
             name="iam-customer-policy-attachments",
             description="Attached customer managed policies are declared in this stack and grant only List/Read",
             validate=_never_raise(_customer_attachments),
+            enforcement_level=EnforcementLevel.MANDATORY,
+            config_schema=PolicyConfigSchema(properties={"assumableRoleNames": ROLE_NAMES_SCHEMA}),
+        ),
+        StackValidationPolicy(
+            name="iam-declared-identities",
+            description="Credentials and permission-set assignments are for users and permission sets declared here",
+            validate=_never_raise(_declared_targets),
             enforcement_level=EnforcementLevel.MANDATORY,
         ),
         StackValidationPolicy(
