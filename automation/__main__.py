@@ -27,6 +27,9 @@ def parser() -> argparse.ArgumentParser:
     plan_command.add_argument("--role-file", type=Path, help="write the adapter's JSON role file here")
     plan_command.add_argument("--show-secrets", action="store_true", help="print secret values")
     plan_command.add_argument(
+        "--policy-pack-config", type=Path, help="policy config file (JSON); default policy_pack/policy-config.json"
+    )
+    plan_command.add_argument(
         "--home-account", default=DEFAULT_HOME_ACCOUNT, help="account ID the mocked credentials belong to"
     )
     for operation in OPERATIONS:
@@ -40,7 +43,12 @@ def parser() -> argparse.ArgumentParser:
 
 def run_plan(args: argparse.Namespace) -> int:
     try:
-        result = plan(args.stack, config_file=args.config_file, home_account=args.home_account)
+        result = plan(
+            args.stack,
+            config_file=args.config_file,
+            home_account=args.home_account,
+            policy_pack_config=args.policy_pack_config,
+        )
     except PlanError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 import pulumi
 
+from components.stack_config import ConfigError
+
 from .mock_engine import (
     DEFAULT_HOME_ACCOUNT,
     AwsMocks,
@@ -18,10 +20,11 @@ from .mock_engine import (
     provider_allowed_accounts,
     run_program,
 )
-from .pack_client import Violation, evaluate_stack, mandatory
+from .pack_client import PolicyPackError, Violation, evaluate_stack, mandatory, stack_pack_config
 from .stack_file import StackFileError, read_stack_settings, stack_file
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+POLICY_CONFIG = Path("policy_pack") / "policy-config.json"
 SECRET = "[secret]"
 _SECRET_SIG = pulumi.runtime.rpc._special_secret_sig
 _SIG_KEY = pulumi.runtime.rpc._special_sig_key
@@ -60,8 +63,13 @@ def plan(
     home_account: str = DEFAULT_HOME_ACCOUNT,
     project_dir: Path = PROJECT_DIR,
     policies: bool = True,
+    policy_pack_config: Path | None = None,
 ) -> PlanResult:
-    """Run the program for `stack` offline and evaluate the policy pack on what it declares."""
+    """Run the program for `stack` offline and evaluate the policy pack on what it declares.
+
+    The pack gets the same config as `preview` and `up` give it: `policy_pack_config` (default
+    `policy_pack/policy-config.json`) plus the stack's own role name and the user's exact ARN.
+    """
     path = config_file or stack_file(project_dir, stack)
     try:
         settings = read_stack_settings(path)
@@ -71,7 +79,14 @@ def plan(
         run = run_program(project_dir, stack, settings.config, settings.secret_keys, AwsMocks(home_account))
     except pulumi.RunError as error:
         raise PlanError(str(error)) from None
-    violations = evaluate_stack(project_dir / "policy_pack", stack, run.resources) if policies else ()
+    violations: list[Violation] = []
+    if policies:
+        user_arn = run.outputs["userArn"].value if "userArn" in run.outputs else None
+        try:
+            config = stack_pack_config(policy_pack_config or project_dir / POLICY_CONFIG, settings, user_arn)
+            violations = evaluate_stack(project_dir / "policy_pack", stack, run.resources, config)
+        except (PolicyPackError, ConfigError) as error:
+            raise PlanError(str(error)) from None
     return PlanResult(stack, home_account, run.resources, run.outputs, tuple(violations))
 
 
