@@ -190,9 +190,11 @@ def _check_assume_role(label: str, statement: dict[str, Any], role_names: frozen
         return
     if any(shape(statement, role_names) for shape in ASSUME_ROLE_SHAPES):
         return
-    target = statement.get("Resource", statement.get("NotResource"))
+    resources = as_list(statement.get("Resource"))
+    offending = [arn for arn in resources if not assumable_role_arn(arn, role_names)] or resources
+    target = offending if "NotResource" not in statement else {"NotResource": statement["NotResource"]}
     found.problems.append(
-        f"{label} allows {ASSUME_ROLE} on {shown(target)}; list exact role ARNs (no wildcards, no NotResource) "
+        f"{label} allows {ASSUME_ROLE} on {shown(target, 400)}; list exact role ARNs (no wildcards, no NotResource) "
         f"of roles named {sorted(role_names)} (the policy's assumableRoleNames): assuming any other role grants "
         "whatever that role can do"
     )

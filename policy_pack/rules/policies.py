@@ -409,9 +409,13 @@ def _customer_attachments(args: StackValidationArgs, report_violation: ReportVio
     role_names = names(args.get_config() or {}, "assumableRoleNames", DEFAULT_ASSUMABLE_ROLE_NAMES)
     verdicts = _declared_policy_verdicts(args.resources, role_names)
     for resource in args.resources:
+        followed: set[str] = set()
         for label, arn in attached_arns(resource.resource_type, resolve(resource.props)):
+            field = label.split("[")[0]
+            if isinstance(arn, Unknown) and field in followed:
+                continue  # a list's dependencies are the field's, not each item's: judged once
             if isinstance(arn, Unknown):
-                field = label.split("[")[0]
+                followed.add(field)
                 sources = _sources(resource, field, POLICY_TYPES)
                 if sources is None:
                     report_violation(
