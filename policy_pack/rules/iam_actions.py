@@ -30,6 +30,9 @@ def is_pattern(action: str) -> bool:
     return "*" in action or "?" in action
 
 
+WILDCARD_RUN = re.compile(r"[*?]*\*[*?]*")
+
+
 def glob_regex(pattern: str) -> re.Pattern[str]:
     """IAM's wildcard matching as a regex that cannot backtrack catastrophically, whatever the pattern.
 
@@ -39,7 +42,10 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     Time is at most proportional to text length times pattern length (a plain translation is exponential in
     the number of `?*` pairs).
     """
-    segments = ["".join("." if char == "?" else re.escape(char) for char in piece) for piece in pattern.split("*")]
+    # A run of `*` and `?` holding a `*` matches any text of at least as many characters as it has `?`:
+    # `*?*?*` is `??*`. Written that way, it is one fixed-length piece and one `*`, never a chain of groups.
+    canonical = WILDCARD_RUN.sub(lambda run: "?" * run.group().count("?") + "*", pattern)
+    segments = ["".join("." if char == "?" else re.escape(char) for char in piece) for piece in canonical.split("*")]
     if len(segments) == 1:
         return re.compile(segments[0] + r"\Z", re.DOTALL)
     middle = "".join(f"(?>.*?{segment})" for segment in segments[1:-1] if segment)
@@ -116,7 +122,7 @@ class ActionCatalog:
         matches: list[Action] = []
         for service in services:
             actions = self.actions_of(service)
-            matches.extend(action for key, action in actions.items() if action_glob.match(key))
+            matches.extend(actions[key] for key in filter(action_glob.match, actions))  # the scan stays in C
         return tuple(matches)
 
 
