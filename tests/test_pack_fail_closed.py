@@ -339,3 +339,23 @@ def test_inline_policies_of_one_empty_object_remove_out_of_band_policies_and_pas
 def test_no_message_says_none_and_each_names_its_field(pack, type_, props):
     messages = mandatory(pack, type_, props)
     assert messages and not any("None" in message for message in messages)
+
+
+def test_a_repeated_key_is_rejected_as_aws_and_the_pack_could_read_different_values(pack):
+    policy = (
+        '{"Statement": [{"Effect": "Allow", "Action": "iam:CreateUser", "Action": "s3:ListBucket", "Resource": "*"}]}'
+    )
+    (message,) = mandatory(pack, POLICY, {"policy": policy})
+    assert "repeats the key 'Action'" in message
+
+
+@pytest.mark.parametrize(
+    "arn", ["ARN:AWS:IAM::AWS:POLICY/AdministratorAccess", "arn:aws:iam::aws:policy", "policy/Admin", "*"]
+)
+def test_a_policy_arn_the_pack_cannot_read_is_rejected(pack, arn):
+    (message,) = mandatory(pack, ATTACH, {"policyArn": arn, "user": "u"})
+    assert "neither an AWS managed nor a customer managed policy ARN" in message
+
+
+def test_a_customer_policy_arn_is_left_to_the_stack_rule(pack):
+    assert mandatory(pack, ATTACH, {"policyArn": "arn:aws:iam::111111111111:policy/x/Mine", "user": "u"}) == []

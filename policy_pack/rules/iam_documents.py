@@ -55,13 +55,33 @@ def shown(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+class DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise DuplicateKeyError(key)
+        document[key] = value
+    return document
+
+
 def parse_document(document: Any) -> tuple[dict[str, Any] | None, str | None]:
     """The document as a mapping, or why it is not one. Pulumi sends documents as JSON strings."""
     if document is None:
         return None, "the policy document is missing; give a JSON policy document"
     if isinstance(document, str):
         try:
-            document = json.loads(document)
+            document = json.loads(document, object_pairs_hook=_unique_keys)
+        except DuplicateKeyError as error:
+            return None, (
+                f"the policy document repeats the key {error.key!r}; AWS and this pack could read different "
+                "values, so write each key once"
+            )
         except ValueError as error:
             return None, f"the policy document is not valid JSON ({error}); write it as JSON"
     if not isinstance(document, dict):

@@ -14,6 +14,7 @@ from .unknowns import Unknown
 
 TABLE_PATH = Path(__file__).with_name("aws_managed_policies.json")
 AWS_MANAGED_ARN = re.compile(r"arn:aws[a-z-]*:iam::aws:policy/(?:[A-Za-z0-9_+=,.@-]+/)*([A-Za-z0-9_+=,.@-]+)")
+CUSTOMER_POLICY_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:policy/(?:[!-~]*/)?[A-Za-z0-9_+=,.@-]{1,128}")
 
 
 @cache
@@ -37,7 +38,14 @@ def check_aws_managed_arn(arn: Any, field: str = "policyArn") -> list[str]:
     if not isinstance(arn, str) or not arn:
         return [f"{field} is {shown(arn)}, not a policy ARN; give the ARN of a read-only policy"]
     name = managed_policy_name(arn)
-    if name is None or name in read_only_managed_policies():
+    if name is None:
+        if is_customer_policy_arn(arn):
+            return []  # the stack policy follows it to the policy declared here
+        return [
+            f"{field} is {shown(arn)}, which is neither an AWS managed nor a customer managed policy ARN the pack "
+            "can check (arn:aws:iam::aws:policy/... or arn:aws:iam::<account>:policy/..., exact case); fix it"
+        ]
+    if name in read_only_managed_policies():
         return []
     return [
         f"{field}: the AWS managed policy {name!r} grants more than List/Read (or is not in the table made from "
@@ -55,4 +63,4 @@ def managed_sensitive_reads(arn: Any, allowed: Iterable[str] = ()) -> list[str]:
 
 
 def is_customer_policy_arn(arn: Any) -> bool:
-    return isinstance(arn, str) and arn.startswith("arn:") and managed_policy_name(arn) is None
+    return isinstance(arn, str) and "*" not in arn and CUSTOMER_POLICY_ARN.fullmatch(arn) is not None
