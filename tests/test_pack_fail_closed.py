@@ -359,3 +359,20 @@ def test_a_policy_arn_the_pack_cannot_read_is_rejected(pack, arn):
 
 def test_a_customer_policy_arn_is_left_to_the_stack_rule(pack):
     assert mandatory(pack, ATTACH, {"policyArn": "arn:aws:iam::111111111111:policy/x/Mine", "user": "u"}) == []
+
+
+ACL_CASES = [
+    ("aws:s3/bucketAclV2:BucketAclV2", {"bucket": "b", "acl": "private"}, {"bucket": "b", "acl": "public-read-write"}),
+    (
+        "aws:s3/bucketAclV2:BucketAclV2",
+        {"accessControlPolicy": {"grants": [{"permission": "READ", "grantee": {"type": "Group"}}]}},
+        {"accessControlPolicy": {"grants": [{"permission": "FULL_CONTROL", "grantee": {"id": "x"}}]}},
+    ),
+    ("aws:s3/bucketV2:BucketV2", {"grants": [{"permissions": ["READ"]}]}, {"grants": [{"permissions": ["WRITE"]}]}),
+]
+
+
+@pytest.mark.parametrize(("type_", "passing", "rejected"), ACL_CASES)
+def test_s3_acls_give_no_one_more_than_read(pack, type_, passing, rejected):
+    assert mandatory(pack, type_, passing) == []
+    assert mandatory(pack, type_, rejected)

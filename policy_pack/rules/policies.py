@@ -317,6 +317,33 @@ def _operations_check(resource_type: str, props: Mapping[str, Any], config: Mapp
             )
 
 
+# Canned ACLs that let someone else write, and ACL permissions beyond reading.
+WRITING_CANNED_ACLS = frozenset({"public-read-write", "log-delivery-write", "bucket-owner-full-control"})
+READ_ACL_PERMISSIONS = frozenset({"READ", "READ_ACP"})
+
+
+def _acl_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Finding]:
+    resolved = resolve(props)
+    acl = resolved.get("acl")
+    if isinstance(acl, Unknown):
+        yield acl
+    elif acl in WRITING_CANNED_ACLS:
+        yield f"acl {acl!r} lets another account or everyone write; use 'private' (or a read-only bucket policy)"
+    policy = resolved.get("accessControlPolicy")
+    grants = [*(policy.get("grants") or [] if isinstance(policy, dict) else []), *(resolved.get("grants") or [])]
+    for index, grant in enumerate(grants):
+        if isinstance(grant, Unknown) or not isinstance(grant, dict):
+            yield grant if isinstance(grant, Unknown) else f"grants[{index}] is {shown(grant)}, not a grant object"
+            continue
+        permissions = as_list(grant.get("permissions", grant.get("permission")))
+        beyond = [p for p in permissions if p not in READ_ACL_PERMISSIONS and not isinstance(p, Unknown)]
+        if beyond:
+            yield (
+                f"grants[{index}] gives {shown(beyond)} to {shown(grant.get('grantee') or grant.get('id'))}; "
+                "only READ and READ_ACP are read-only"
+            )
+
+
 # --- Kubernetes and EKS (kubernetes_rbac.py, eks_identity.py) -------------------------------------------------------
 
 
@@ -554,10 +581,12 @@ _resource_documents_check = _documents_check(resource_documents, lambda found: f
 
 def _resource_policy_check(
     resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]
-) -> Iterable[Finding]:
+) -> Iterator[Finding]:
     if resource_type == types.KMS_GRANT or resource_type in types.LAMBDA_PERMISSION_TYPES:
-        return _operations_check(resource_type, props, config)
-    return _resource_documents_check(resource_type, props, config)
+        yield from _operations_check(resource_type, props, config)
+    if resource_type in types.S3_ACL_TYPES:
+        yield from _acl_check(resource_type, props, config)
+    yield from _resource_documents_check(resource_type, props, config)
 
 
 ROLE_NAMES_SCHEMA = {
@@ -580,8 +609,8 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
         ),
         resource_policy(
             "iam-resource-policies-read-only",
-            "Resource-based policies, KMS grants and Lambda permissions give no principal more than List/Read",
-            RESOURCE_DOCUMENT_TYPES | {types.KMS_GRANT} | types.LAMBDA_PERMISSION_TYPES,
+            "Resource-based policies, S3 ACLs, KMS grants and Lambda permissions give no one more than List/Read",
+            RESOURCE_DOCUMENT_TYPES | {types.KMS_GRANT} | types.LAMBDA_PERMISSION_TYPES | types.S3_ACL_TYPES,
             _resource_policy_check,
         ),
         resource_policy(

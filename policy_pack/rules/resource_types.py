@@ -101,6 +101,8 @@ RESOURCE_POLICY_FIELDS: dict[str, str] = {
     "aws-native:sns:TopicPolicy": "policyDocument",
 }
 KMS_GRANT = "aws:kms/grant:Grant"
+# S3 access control lists: canned `acl` names and `grants` give other accounts (or everyone) access too.
+S3_ACL_TYPES = _aws("s3", "BucketAcl", "BucketAclV2", "Bucket", "BucketV2")
 LAMBDA_PERMISSION_TYPES = frozenset({"aws:lambda/permission:Permission", "aws-native:lambda:Permission"})
 
 # Kubernetes RBAC and EKS identity (checked in kubernetes_rbac.py and eks_identity.py).
