@@ -334,6 +334,8 @@ def test_inline_policies_of_one_empty_object_remove_out_of_band_policies_and_pas
         ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {"role": "r"}),
         ("aws:kms/grant:Grant", {}),
         ("aws:lambda/permission:Permission", {"function": "f"}),
+        ("aws:s3/bucketV2:BucketV2", {"grants": [{"permissions": None}, None]}),
+        ("aws:kms/grant:Grant", {"operations": [None]}),
     ],
 )
 def test_no_message_says_none_and_each_names_its_field(pack, type_, props):

@@ -47,11 +47,26 @@ class _Collector:
         return DocumentFindings(*(tuple(items) for items in lists))
 
 
+class _Null:
+    def __repr__(self) -> str:
+        return "null"
+
+
+def _without_none(value: Any) -> Any:
+    if value is None:
+        return _Null()
+    if isinstance(value, dict):
+        return {key: _without_none(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_none(item) for item in value]
+    return value
+
+
 def shown(value: Any, limit: int = 120) -> str:
-    """A value as a message shows it: never a bare `None`, never a page of JSON."""
+    """A value as a message shows it: never `None` (a missing value is "nothing", a JSON null "null"), short."""
     if value is None:
         return "nothing"
-    text = repr(value)
+    text = repr(_without_none(value))
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
