@@ -225,11 +225,18 @@ def violations(diagnostics: Iterable[analyzer_pb2.AnalyzeDiagnostic], default_ur
 
 
 def evaluate_stack(
-    pack_dir: Path, stack: str, resources: Iterable[DeclaredResource], config: Mapping[str, Mapping[str, Any]]
+    pack_dir: Path,
+    stack: str,
+    resources: Iterable[DeclaredResource],
+    config: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Violation]:
-    """Every resource through `Analyze`, then the whole stack through `AnalyzeStack`, as `pulumi up` does."""
+    """Every resource through `Analyze`, then the whole stack through `AnalyzeStack`, as `pulumi up` does.
+
+    `config` is the pack's policy config (see `stack_pack_config`); without it the pack's defaults apply.
+    """
     declared = [r for r in resources if r.custom]
     with PolicyPackProcess(pack_dir, stack=stack) as pack:
-        pack.configure(config)
+        if config:
+            pack.configure(config)
         found = [violation for resource in declared for violation in pack.analyze(resource)]
         return found + pack.analyze_stack(declared)
