@@ -167,7 +167,7 @@ def test_exclusive_attachments_and_role_lists_are_followed_too(pack):
         depends={"policyArns": [good.urn, bad.urn]},
     )
     (violation,) = pack.analyze_stack([good, bad, exclusive])
-    assert violation.message.startswith("policyArns[0] attaches policy mine, bad of this stack")
+    assert violation.message == "policyArns[0] attaches policy bad of this stack, which grants more than List/Read"
 
 
 KEY = "aws:iam/accessKey:AccessKey"
@@ -378,3 +378,10 @@ ACL_CASES = [
 def test_s3_acls_give_no_one_more_than_read(pack, type_, passing, rejected):
     assert mandatory(pack, type_, passing) == []
     assert mandatory(pack, type_, rejected)
+
+
+def test_a_declared_policy_whose_document_is_unknown_in_preview_is_left_for_up(pack):
+    policy = resource(POLICY, {"name": "assume", "policy": UNKNOWN}, "assume")
+    attachment = resource(ATTACH, {"policyArn": UNKNOWN, "user": "u"}, "a", depends={"policyArn": [policy.urn]})
+    (note,) = pack.analyze_stack([policy, attachment])
+    assert note.level == "advisory" and "the document of policy assume of this stack is not known until" in note.message

@@ -404,18 +404,27 @@ def resource_policy(
     )
 
 
-def _policy_verdict(policy: PolicyResource, role_names: frozenset[str]) -> bool:
+POLICY_TYPES = frozenset({types.IAM_POLICY, types.NATIVE_MANAGED_POLICY})
+
+
+def _policy_verdict(policy: PolicyResource, role_names: frozenset[str]) -> bool | None:
+    """Whether a declared policy passes; None while its document is not known (preview)."""
     props = resolve(policy.props)
     field = "policy" if policy.resource_type == types.IAM_POLICY else "policyDocument"
     found = document_findings(props.get(field), role_names=role_names)
-    return not found.problems and not found.unknown
+    if found.problems:
+        return False
+    return None if found.unknown else True
 
 
-def _declared_policy_verdicts(resources: Sequence[PolicyResource], role_names: frozenset[str]) -> dict[str, bool]:
+def _declared_policy_verdicts(
+    resources: Sequence[PolicyResource], role_names: frozenset[str]
+) -> dict[str, bool | None]:
     verdicts = {}
     for resource in resources:
-        if resource.resource_type in (types.IAM_POLICY, types.NATIVE_MANAGED_POLICY):
-            arn = resolve(resource.props).get("arn", resolve(resource.props).get("policyArn"))
+        if resource.resource_type in POLICY_TYPES:
+            props = resolve(resource.props)
+            arn = props.get("arn", props.get("policyArn"))
             if isinstance(arn, str):
                 verdicts[arn] = _policy_verdict(resource, role_names)
     return verdicts
@@ -429,43 +438,41 @@ def _sources(resource: PolicyResource, field: str, target_types: frozenset[str])
     return sources
 
 
-POLICY_TYPES = frozenset({types.IAM_POLICY, types.NATIVE_MANAGED_POLICY})
-
-
 def _customer_attachments(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     role_names = names(args.get_config() or {}, "assumableRoleNames", DEFAULT_ASSUMABLE_ROLE_NAMES)
-    verdicts = _declared_policy_verdicts(args.resources, role_names)
+    declared = _declared_policy_verdicts(args.resources, role_names)
+    pending: list[str] = []  # policies whose documents are not known yet (preview): checked in `up`
     for resource in args.resources:
         followed: set[str] = set()
         for label, arn in attached_arns(resource.resource_type, resolve(resource.props)):
             field = label.split("[")[0]
-            if isinstance(arn, Unknown) and field in followed:
-                continue  # a list's dependencies are the field's, not each item's: judged once
-            if isinstance(arn, Unknown):
+            if isinstance(arn, Unknown) and field not in followed:  # a list's dependencies are the field's: once
                 followed.add(field)
                 sources = _sources(resource, field, POLICY_TYPES)
+                verdicts = {f"policy {s.name} of this stack": _policy_verdict(s, role_names) for s in sources or []}
                 if sources is None:
                     report_violation(
                         f"{label} is not known yet and does not come from a policy declared in this stack, so the "
                         "policy it attaches cannot be verified; attach a policy declared here",
                         resource.urn,
                     )
-                elif not all(_policy_verdict(source, role_names) for source in sources):
-                    names_ = ", ".join(source.name for source in sources)
+            elif isinstance(arn, str) and is_customer_policy_arn(arn):
+                verdicts = {arn: declared[arn]} if arn in declared else {}
+                if arn not in declared:
                     report_violation(
-                        f"{label} attaches policy {names_} of this stack, which grants more than List/Read",
+                        f"{label} attaches {arn}, which this stack does not declare, so it cannot be checked; "
+                        "declare the policy here or attach a read-only AWS managed policy",
                         resource.urn,
                     )
-            elif not is_customer_policy_arn(arn):
+            else:
                 continue
-            elif arn not in verdicts:
-                report_violation(
-                    f"{label} attaches {arn}, which this stack does not declare, so it cannot be checked; "
-                    "declare the policy here or attach a read-only AWS managed policy",
-                    resource.urn,
-                )
-            elif not verdicts[arn]:
-                report_violation(f"{label} attaches {arn}, which grants more than List/Read", resource.urn)
+            for policy, passes in verdicts.items():
+                if passes is None:
+                    pending.append(f"the document of {policy}")
+                elif not passes:
+                    report_violation(f"{label} attaches {policy}, which grants more than List/Read", resource.urn)
+    if pending:
+        raise not_yet_known(pending)
 
 
 # Credentials and assignments name their target by a plain value or through another resource's output.
