@@ -232,9 +232,13 @@ def evaluate_stack(
 ) -> list[Violation]:
     """Every resource through `Analyze`, then the whole stack through `AnalyzeStack`, as `pulumi up` does.
 
-    `config` is the pack's policy config (see `stack_pack_config`); without it the pack's defaults apply.
+    `config` is the pack's policy config (see `stack_pack_config`); without it, the pack folder's own
+    `policy-config.json` (the project's defaults) applies.
     """
     declared = [r for r in resources if r.custom]
+    default_file = pack_dir / "policy-config.json"
+    if config is None and default_file.exists():
+        config = read_pack_config(default_file)
     with PolicyPackProcess(pack_dir, stack=stack) as pack:
         if config:
             pack.configure(config)
