@@ -1,4 +1,4 @@
-"""python -m automation plan|preview|up|destroy|refresh --stack NAME (see README.md).
+"""python -m automation plan|pack-config|preview|up|destroy|refresh --stack NAME (see README.md).
 
 Exit codes: 0 fine; 1 failed or a mandatory policy violation; 2 usage, configuration or no Pulumi CLI.
 """
@@ -10,9 +10,13 @@ import json
 import sys
 from pathlib import Path
 
+from components.stack_config import ConfigError
+
 from .mock_engine import DEFAULT_HOME_ACCOUNT
-from .operations import OPERATIONS, PulumiCliMissingError, render_result, run_operation
-from .plan import PlanError, plan, render_text, to_json
+from .operations import OPERATIONS, PulumiCliMissingError, render_result, run_operation, stack_settings
+from .pack_client import PolicyPackError, stack_pack_config
+from .plan import POLICY_CONFIG, PROJECT_DIR, PlanError, plan, render_text, to_json
+from .stack_file import StackFileError
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,6 +36,11 @@ def parser() -> argparse.ArgumentParser:
     plan_command.add_argument(
         "--home-account", default=DEFAULT_HOME_ACCOUNT, help="account ID the mocked credentials belong to"
     )
+    pack_config = commands.add_parser(
+        "pack-config", help="print the policy config preview and up give the pack for a stack (for plain pulumi)"
+    )
+    pack_config.add_argument("--stack", required=True, help="stack name: reads stacks/Pulumi.<stack>.yaml")
+    pack_config.add_argument("--policy-pack-config", type=Path, help="policy config file (JSON) to start from")
     for operation in OPERATIONS:
         command = commands.add_parser(operation, help=f"pulumi {operation} through the Automation API (needs the CLI)")
         command.add_argument("--stack", required=True, help="stack name, e.g. dev or org/project/dev")
@@ -80,9 +89,22 @@ def run_deployment(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def run_pack_config(args: argparse.Namespace) -> int:
+    try:
+        settings = stack_settings(PROJECT_DIR, args.stack)
+        config = stack_pack_config(args.policy_pack_config or PROJECT_DIR / POLICY_CONFIG, settings)
+    except (ConfigError, PolicyPackError, StackFileError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(config, indent=2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return run_plan(args) if args.command == "plan" else run_deployment(args)
+    if args.command == "plan":
+        return run_plan(args)
+    return run_pack_config(args) if args.command == "pack-config" else run_deployment(args)
 
 
 if __name__ == "__main__":

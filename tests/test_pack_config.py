@@ -129,3 +129,12 @@ def test_a_bad_stack_config_stops_preview_before_the_cli_with_exit_2(tmp_path):
     fake = FakePulumiCommand()
     result = run_operation("preview", "bad", project_dir=project, command=fake, environ={"PULUMI_HOME": str(tmp_path)})
     assert result.exit_code == 2 and "roles.name" in result.message and fake.calls == []
+
+
+def test_pack_config_prints_what_preview_would_pass(capsys, renamed_stack):
+    assert cli.main(["pack-config", "--stack", "dev"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    expected = stack_pack_config(CONFIG_FILE, read_stack_settings(PROJECT_DIR / "stacks" / "Pulumi.dev.yaml"))
+    assert printed == expected
+    assert cli.main(["pack-config", "--stack", "dev", "--policy-pack-config", str(renamed_stack)]) == 2
+    assert "policy config file" in capsys.readouterr().err

@@ -49,5 +49,5 @@ def test_every_automation_command_in_the_readme_is_a_real_subcommand():
     from automation.__main__ import parser
 
     subcommands = set(parser()._subparsers._group_actions[0].choices)
-    for match in re.findall(r"python -m automation (\w+)", README):
+    for match in re.findall(r"python -m automation ([\w-]+)", README):
         assert match in subcommands
