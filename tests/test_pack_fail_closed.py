@@ -303,6 +303,9 @@ UNVERIFIABLE = [
         {"customerManagedPolicyReference": {"name": "Admin"}},
         "customerManagedPolicyReference {'name': 'Admin'} attaches, by name",
     ),
+    ("aws:ram/principalAssociation:PrincipalAssociation", {"principal": "999999999999"}, "shares access with"),
+    ("aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission", {"accountId": "9"}, "shares access"),
+    ("aws:organizations/delegatedAdministrator:DelegatedAdministrator", {"accountId": "9"}, "delegated service"),
 ]
 
 

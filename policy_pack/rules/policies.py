@@ -278,6 +278,14 @@ def _reject_customer_reference(resource_type: str, props: Mapping[str, Any]) -> 
     ]
 
 
+def _reject_sharing(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    target = props.get("principal", props.get("accountId", props.get("resourceArn")))
+    return [
+        f"{resource_type} shares access with {shown(target)}: what the shared resource or delegated service "
+        "exposes is not in this stack, so it cannot be verified; the inventory needs no sharing: remove it"
+    ]
+
+
 Rejection = Callable[[str, Mapping[str, Any]], list[str]]
 UNVERIFIABLE: dict[str, Rejection] = {
     **dict.fromkeys(types.CLOUDFORMATION_STACK_TYPES, _reject_stack),
@@ -287,6 +295,7 @@ UNVERIFIABLE: dict[str, Rejection] = {
     types.NATIVE_USER: _reject_native_user_groups,
     **dict.fromkeys(types.POD_IDENTITY_TYPES, _reject_pod_identity),
     **dict.fromkeys(types.SSO_CUSTOMER_ATTACHMENT_TYPES | {types.NATIVE_PERMISSION_SET}, _reject_customer_reference),
+    **dict.fromkeys(types.SHARING_TYPES, _reject_sharing),
 }
 
 
@@ -668,7 +677,7 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
         resource_policy(
             "iam-unverifiable-resources",
             "Resources that grant access the pack cannot see into are rejected (templates, charts, group "
-            "memberships, pod identities, policies referenced by name)",
+            "memberships, pod identities, policies referenced by name, sharing with other accounts)",
             frozenset(UNVERIFIABLE),
             _unverifiable_check,
         ),

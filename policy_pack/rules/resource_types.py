@@ -74,6 +74,13 @@ POD_IDENTITY_TYPES = frozenset(
     {"aws:eks/podIdentityAssociation:PodIdentityAssociation", "aws-native:eks:PodIdentityAssociation"}
 )
 
+# Sharing with other accounts: what the shared snapshot, image or resource exposes is not in the stack.
+SHARING_TYPES = (
+    _aws("ram", "PrincipalAssociation", "ResourceAssociation", "ResourceShareAssociationsExclusive")
+    | _aws("ec2", "SnapshotCreateVolumePermission", "AmiLaunchPermission")
+    | _aws("organizations", "DelegatedAdministrator")
+)
+
 # Resource-based policies: the field holding the document, per type. Any principal an Allow statement names
 # gets what it allows, so the same rule applies as to identity policies: List/Read only.
 RESOURCE_POLICY_FIELDS: dict[str, str] = {
