@@ -95,7 +95,10 @@ def stack_pack_config(config_file: Path, settings: StackSettings, user_arn: str 
 
     def add(policy: str, key: str, value: str) -> None:
         entry = config.setdefault(policy, {})
-        entry[key] = sorted({*entry.get(key, []), value})
+        listed = entry.get(key, [])
+        if not isinstance(listed, list) or not all(isinstance(item, str) for item in listed):
+            raise PolicyPackError(f"{config_file}: {policy}.{key} is {listed!r}; expected a list of names")
+        entry[key] = sorted({*listed, value})
 
     for policy in ASSUMABLE_ROLE_POLICIES:
         add(policy, "assumableRoleNames", stack.roles.name)

@@ -10,7 +10,7 @@ import yaml
 
 import automation.__main__ as cli
 from automation.operations import run_operation
-from automation.pack_client import evaluate_stack, mandatory, read_pack_config, stack_pack_config
+from automation.pack_client import PolicyPackError, evaluate_stack, mandatory, read_pack_config, stack_pack_config
 from automation.plan import plan
 from automation.stack_file import read_stack_settings
 from tests.conftest import PROJECT_DIR
@@ -138,3 +138,10 @@ def test_pack_config_prints_what_preview_would_pass(capsys, renamed_stack):
     assert printed == expected
     assert cli.main(["pack-config", "--stack", "dev", "--policy-pack-config", str(renamed_stack)]) == 2
     assert "policy config file" in capsys.readouterr().err
+
+
+def test_a_names_entry_that_is_not_a_list_is_an_error(tmp_path, renamed_stack):
+    own = tmp_path / "config.json"
+    own.write_text(json.dumps({"iam-role-trust": {"trustedPrincipals": "Inventory-User"}}))
+    with pytest.raises(PolicyPackError, match=r"iam-role-trust\.trustedPrincipals is 'Inventory-User'"):
+        stack_pack_config(own, read_stack_settings(renamed_stack))
