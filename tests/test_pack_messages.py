@@ -44,7 +44,7 @@ def run_all(resource_type: str, props: dict[str, Any]) -> list[str]:
     return messages
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(IAM_TYPES), st.dictionaries(st.sampled_from(FIELDS), values, max_size=4))
 def test_odd_values_never_crash_a_check_nor_print_none(resource_type, props):
     for message in run_all(resource_type, props):

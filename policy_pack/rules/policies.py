@@ -336,10 +336,13 @@ def _acl_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str
     acl = resolved.get("acl")
     if isinstance(acl, Unknown):
         yield acl
+    elif acl is not None and not isinstance(acl, str):
+        yield f"acl is {shown(acl)}, not a canned ACL name; use 'private'"
     elif acl in WRITING_CANNED_ACLS:
         yield f"acl {acl!r} lets another account or everyone write; use 'private' (or a read-only bucket policy)"
     policy = resolved.get("accessControlPolicy")
-    grants = [*(policy.get("grants") or [] if isinstance(policy, dict) else []), *(resolved.get("grants") or [])]
+    listed = [policy.get("grants") if isinstance(policy, dict) else policy, resolved.get("grants")]
+    grants = [grant for value in listed if value is not None for grant in as_list(value)]
     for index, grant in enumerate(grants):
         if isinstance(grant, Unknown) or not isinstance(grant, dict):
             yield grant if isinstance(grant, Unknown) else f"grants[{index}] is {shown(grant)}, not a grant object"

@@ -105,7 +105,9 @@ def _check_trust_statement(
 def check_session_duration(value: Any, bound: int) -> list[str]:
     if value is None or isinstance(value, Unknown):
         return []
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value > bound:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return [f"maxSessionDuration is {shown(value)}, not a number of seconds; at most {int(bound)} is allowed"]
+    if value > bound:
         number = int(value) if isinstance(value, float) and value.is_integer() else value  # protobuf numbers are floats
         return [f"maxSessionDuration is {number!r} seconds; at most {int(bound)} is allowed"]
     return []
