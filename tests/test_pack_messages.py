@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from types import SimpleNamespace
 from typing import Any
 
@@ -32,6 +33,13 @@ values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=8,
 )
+statement_fields = st.dictionaries(
+    st.sampled_from(["Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "Condition", "Sid"]),
+    values | st.sampled_from(["Allow", "Deny", "sts:AssumeRole", "s3:*", "arn:aws:iam::111111111111:user/x"]),
+    max_size=5,
+)
+documents = st.lists(statement_fields | values, max_size=3).map(lambda body: json.dumps({"Statement": body}))
+props_values = values | documents
 RESOURCE_POLICIES = [p for p in all_policies() if isinstance(p, ResourceValidationPolicy)]
 
 
@@ -45,7 +53,7 @@ def run_all(resource_type: str, props: dict[str, Any]) -> list[str]:
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(IAM_TYPES), st.dictionaries(st.sampled_from(FIELDS), values, max_size=4))
+@given(st.sampled_from(IAM_TYPES), st.dictionaries(st.sampled_from(FIELDS), props_values, max_size=4))
 def test_odd_values_never_crash_a_check_nor_print_none(resource_type, props):
     for message in run_all(resource_type, props):
         assert "could not check" not in message, message

@@ -194,7 +194,7 @@ def _check_statement(
     if effect == "Deny":
         return  # a Deny never widens access; ignoring it is conservative
     if effect != "Allow":
-        state = "no Effect" if effect is None else f"Effect {effect!r}"
+        state = "no Effect" if effect is None else f"Effect {shown(effect)}"
         found.problems.append(f'{label} has {state}; use exactly "Allow" or "Deny" (case-sensitive)')
         return
     if "NotAction" in statement:
