@@ -388,3 +388,26 @@ def test_a_declared_policy_whose_document_is_unknown_in_preview_is_left_for_up(p
     attachment = resource(ATTACH, {"policyArn": UNKNOWN, "user": "u"}, "a", depends={"policyArn": [policy.urn]})
     (note,) = pack.analyze_stack([policy, attachment])
     assert note.level == "advisory" and "the document of policy assume of this stack is not known until" in note.message
+
+
+# --- 10. Sensitive reads in attached AWS managed policies -----------------------------------------------------
+
+S3_READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+
+
+def test_an_attached_managed_policy_with_sensitive_reads_is_flagged(pack):
+    assert mandatory(pack, ATTACH, {"policyArn": S3_READ_ONLY, "user": "u"}) == []  # read-only, so it passes
+    (finding,) = findings(pack, ATTACH, {"policyArn": S3_READ_ONLY, "user": "u"})["iam-no-sensitive-reads"]
+    assert finding.level == "advisory" and "s3:GetObject" in finding.message
+    clean = "arn:aws:iam::aws:policy/AWSAccountActivityAccess"
+    assert findings(pack, ATTACH, {"policyArn": clean, "user": "u"}) == {}
+
+
+def test_made_mandatory_the_sensitive_rule_blocks_amazon_s3_read_only_access_unless_allowed():
+    reads = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTorrent", "s3-object-lambda:GetObject"]
+    with PolicyPackProcess(PACK_DIR) as pack:
+        pack.configure({"iam-no-sensitive-reads": {"enforcementLevel": "mandatory"}})
+        (message,) = mandatory(pack, ATTACH, {"policyArn": S3_READ_ONLY, "user": "u"})
+        assert message.startswith("policyArn attaches the AWS managed policy")
+        pack.configure({"iam-no-sensitive-reads": {"enforcementLevel": "mandatory", "allowedActions": reads}})
+        assert mandatory(pack, ATTACH, {"policyArn": S3_READ_ONLY, "user": "u"}) == []
