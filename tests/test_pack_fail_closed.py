@@ -8,11 +8,15 @@ import pytest
 
 from automation.pack_client import PolicyPackProcess
 from policy_pack.rules.iam_documents import ASSUME_ROLE_SHAPES, assumable_role_arn, exact_role_arns
+from policy_pack.rules.resource_grants import check_acl, check_operations
 from policy_pack.rules.trust import check_trust_policy, is_trusted
+from policy_pack.rules.unknowns import Unknown
+from policy_pack.rules.unverifiable import reject_stack_set
 from tests.conftest import PROJECT_DIR
 from tests.pack_helpers import UNKNOWN, allow, document, findings, mandatory, resource
 
 PACK_DIR = PROJECT_DIR / "policy_pack"
+UNKNOWN_MARKER = Unknown("grants")
 POLICY = "aws:iam/policy:Policy"
 ROLE = "aws:iam/role:Role"
 OUR_ROLE = "arn:aws:iam::222222222222:role/Axonius-Readonly-Role"
@@ -411,3 +415,13 @@ def test_made_mandatory_the_sensitive_rule_blocks_amazon_s3_read_only_access_unl
         assert message.startswith("policyArn attaches the AWS managed policy")
         pack.configure({"iam-no-sensitive-reads": {"enforcementLevel": "mandatory", "allowedActions": reads}})
         assert mandatory(pack, ATTACH, {"policyArn": S3_READ_ONLY, "user": "u"}) == []
+
+
+def test_grant_and_acl_checks_are_pure():
+    assert list(check_operations("aws:kms/grant:Grant", {"operations": ["DescribeKey", "GetPublicKey"]})) == []
+    (message,) = check_operations("aws:kms/grant:Grant", {"operations": ["Decrypt"], "granteePrincipal": "x"})
+    assert message.startswith("operations grants 'Decrypt' to 'x' (kms:Decrypt is Write)")
+    assert list(check_acl({"acl": "private"})) == []
+    assert [type(f) for f in check_acl({"grants": UNKNOWN_MARKER})] == [Unknown]
+    (rejection,) = reject_stack_set("aws:cloudformation/stackSet:StackSet", {})
+    assert "templates are not analysed yet" in rejection

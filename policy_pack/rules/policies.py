@@ -33,9 +33,10 @@ from .eks_identity import (
     is_aws_auth,
 )
 from .iam_actions import default_catalog
-from .iam_documents import DEFAULT_ASSUMABLE_ROLE_NAMES, DocumentFindings, as_list, check_document, shown
+from .iam_documents import DEFAULT_ASSUMABLE_ROLE_NAMES, DocumentFindings, check_document, shown
 from .kubernetes_rbac import check_binding, check_role
 from .managed_policies import check_aws_managed_arn, is_customer_policy_arn, managed_sensitive_reads
+from .resource_grants import check_acl, check_operations
 from .sensitive_actions import sensitive_actions
 from .trust import (
     DEFAULT_MAX_SESSION_SECONDS,
@@ -44,6 +45,7 @@ from .trust import (
     check_trust_policy,
 )
 from .unknowns import Unknown, not_yet_known, resolve
+from .unverifiable import UNVERIFIABLE
 
 AWS_AUTH_MAPPING_KEY = "mapKind"  # marks our aws-auth mapping among dynamic resources
 
@@ -214,145 +216,6 @@ def _managed_sensitive_check(
                 f"{label} attaches the AWS managed policy {arn!r}, which grants {len(reads)} read(s) that expose data "
                 f"or credentials: {', '.join(reads[:5])}{' and more' if len(reads) > 5 else ''}; attach a policy "
                 "without them, or allow them by name in this policy's config (allowedActions)"
-            )
-
-
-# --- Resource types the pack cannot see into ------------------------------------------------------------------------
-
-
-def reject_stack_set(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    """A StackSet deploys its template into other accounts; the pack does not analyse templates yet."""
-    return [
-        f"{resource_type} deploys a CloudFormation template (templateBody/templateUrl) into other accounts, and "
-        "templates are not analysed yet, so what it grants cannot be verified; declare the IAM resources with "
-        "this program's providers instead"
-    ]
-
-
-def _reject_stack(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    return [
-        f"{resource_type} deploys a CloudFormation template (templateBody/templateUrl), and templates are not "
-        "analysed yet, so what it grants cannot be verified; declare its resources directly instead"
-    ]
-
-
-def _reject_helm(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    return [
-        f"{resource_type} applies a chart's manifests, which the pack never sees, so the RBAC objects it may create "
-        "cannot be verified; declare the Kubernetes objects directly (or render the chart to a ConfigGroup)"
-    ]
-
-
-def _reject_group_membership(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    group = props.get("group", props.get("groups", props.get("groupName")))
-    return [
-        f"{resource_type} puts users in group {shown(group)}: a member gets whatever the group's policies grant, "
-        "including policies attached outside this stack, which the pack cannot see; attach read-only policies to "
-        "the user itself instead"
-    ]
-
-
-def _reject_native_user_groups(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    return _reject_group_membership(resource_type, props) if props.get("groups") else []
-
-
-def _reject_pod_identity(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    return [
-        f"{resource_type} hands role {shown(props.get('roleArn'))} to the pods of service account "
-        f"{shown(props.get('serviceAccount'))}; the pack cannot see what that role grants, so it cannot be verified; "
-        "the inventory needs no pod identity: remove it"
-    ]
-
-
-def _reject_customer_reference(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    field = (
-        "customerManagedPolicyReferences"
-        if resource_type == types.NATIVE_PERMISSION_SET
-        else "customerManagedPolicyReference"
-    )
-    if resource_type == types.NATIVE_PERMISSION_SET and not props.get(field):
-        return []
-    return [
-        f"{field} {shown(props.get(field))} attaches, by name, a customer managed policy in each assigned account, "
-        "which the pack cannot read, so it cannot be verified; use an inline policy or a read-only AWS managed policy"
-    ]
-
-
-def _reject_sharing(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    target = props.get("principal", props.get("accountId", props.get("resourceArn")))
-    return [
-        f"{resource_type} shares access with {shown(target)}: what the shared resource or delegated service "
-        "exposes is not in this stack, so it cannot be verified; the inventory needs no sharing: remove it"
-    ]
-
-
-Rejection = Callable[[str, Mapping[str, Any]], list[str]]
-UNVERIFIABLE: dict[str, Rejection] = {
-    **dict.fromkeys(types.CLOUDFORMATION_STACK_TYPES, _reject_stack),
-    **dict.fromkeys(types.CLOUDFORMATION_STACK_SET_TYPES, reject_stack_set),
-    **dict.fromkeys(types.HELM_TYPES, _reject_helm),
-    **dict.fromkeys(types.GROUP_MEMBERSHIP_TYPES | {types.NATIVE_GROUP_MEMBERSHIP}, _reject_group_membership),
-    types.NATIVE_USER: _reject_native_user_groups,
-    **dict.fromkeys(types.POD_IDENTITY_TYPES, _reject_pod_identity),
-    **dict.fromkeys(types.SSO_CUSTOMER_ATTACHMENT_TYPES | {types.NATIVE_PERMISSION_SET}, _reject_customer_reference),
-    **dict.fromkeys(types.SHARING_TYPES, _reject_sharing),
-}
-
-
-def _unverifiable_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:
-    return UNVERIFIABLE[resource_type](resource_type, resolve(props))
-
-
-# --- Grants that are not documents: KMS grants and Lambda permissions -----------------------------------------------
-
-
-def _operations_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Finding]:
-    resolved = resolve(props)
-    if resource_type == types.KMS_GRANT:
-        field, values, service = "operations", resolved.get("operations"), "kms"
-    else:
-        field, values, service = "action", resolved.get("action"), None
-    for value in as_list(values):
-        if isinstance(value, Unknown):
-            yield value
-            continue
-        name = f"{service}:{value}" if service and isinstance(value, str) else value
-        action = default_catalog().lookup(name) if isinstance(name, str) and ":" in name else None
-        if action is None or not action.read_only:
-            level = f"{action.name} is {action.level}" if action else "it is not an IAM action in the IAM data"
-            yield (
-                f"{field} grants {shown(value)} to {shown(resolved.get('granteePrincipal', resolved.get('principal')))}"
-                f" ({level}); grant only actions AWS labels List or Read"
-            )
-
-
-# Canned ACLs that let someone else write, and ACL permissions beyond reading.
-WRITING_CANNED_ACLS = frozenset({"public-read-write", "log-delivery-write", "bucket-owner-full-control"})
-READ_ACL_PERMISSIONS = frozenset({"READ", "READ_ACP"})
-
-
-def _acl_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Finding]:
-    resolved = resolve(props)
-    acl = resolved.get("acl")
-    if isinstance(acl, Unknown):
-        yield acl
-    elif acl is not None and not isinstance(acl, str):
-        yield f"acl is {shown(acl)}, not a canned ACL name; use 'private'"
-    elif acl in WRITING_CANNED_ACLS:
-        yield f"acl {acl!r} lets another account or everyone write; use 'private' (or a read-only bucket policy)"
-    policy = resolved.get("accessControlPolicy")
-    listed = [policy.get("grants") if isinstance(policy, dict) else policy, resolved.get("grants")]
-    grants = [grant for value in listed if value is not None for grant in as_list(value)]
-    for index, grant in enumerate(grants):
-        if isinstance(grant, Unknown) or not isinstance(grant, dict):
-            yield grant if isinstance(grant, Unknown) else f"grants[{index}] is {shown(grant)}, not a grant object"
-            continue
-        permissions = as_list(grant.get("permissions", grant.get("permission")))
-        beyond = [p for p in permissions if p not in READ_ACL_PERMISSIONS and not isinstance(p, Unknown)]
-        if beyond:
-            yield (
-                f"grants[{index}] gives {shown(beyond)} to {shown(grant.get('grantee') or grant.get('id'))}; "
-                "only READ and READ_ACP are read-only"
             )
 
 
@@ -598,13 +461,17 @@ def _sensitive_check(resource_type: str, props: Mapping[str, Any], config: Mappi
 _resource_documents_check = _documents_check(resource_documents, lambda found: found.problems, assume_role=False)
 
 
+def _unverifiable_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:
+    return UNVERIFIABLE[resource_type](resource_type, resolve(props))
+
+
 def _resource_policy_check(
     resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]
 ) -> Iterator[Finding]:
     if resource_type == types.KMS_GRANT or resource_type in types.LAMBDA_PERMISSION_TYPES:
-        yield from _operations_check(resource_type, props, config)
+        yield from check_operations(resource_type, resolve(props))
     if resource_type in types.S3_ACL_TYPES:
-        yield from _acl_check(resource_type, props, config)
+        yield from check_acl(resolve(props))
     yield from _resource_documents_check(resource_type, props, config)
 
 
