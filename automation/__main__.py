@@ -1,5 +1,4 @@
-"""python -m automation plan|preview|up|destroy|refresh --stack NAME (see README.md).
-python -m automation deployer-policy --stack NAME --home-account ID prints the deploy role's IAM policy.
+"""python -m automation plan|pack-config|deployer-policy|preview|up|destroy|refresh --stack NAME (see README.md).
 
 Exit codes: 0 fine; 1 failed or a mandatory policy violation; 2 usage, configuration or no Pulumi CLI.
 """
@@ -14,12 +13,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 from components.policy_documents import MAX_POLICY_CHARS
-from components.stack_config import ACCOUNT_ID, IAM_NAME, IAM_NAME_TEXT
+from components.stack_config import ACCOUNT_ID, IAM_NAME, IAM_NAME_TEXT, ConfigError
 
 from .deployer_policy import DeployerPolicyError, deployer_policy
 from .mock_engine import DEFAULT_HOME_ACCOUNT
-from .operations import OPERATIONS, PulumiCliMissingError, StackFileMissingError, render_result, run_operation
-from .plan import PlanError, plan, render_text, to_json
+from .operations import (
+    OPERATIONS,
+    PulumiCliMissingError,
+    StackFileMissingError,
+    render_result,
+    run_operation,
+    stack_settings,
+)
+from .pack_client import PolicyPackError, stack_pack_config
+from .plan import POLICY_CONFIG, PROJECT_DIR, PlanError, plan, render_text, to_json
+from .stack_file import StackFileError
 
 
 def parser() -> argparse.ArgumentParser:
@@ -37,8 +45,16 @@ def parser() -> argparse.ArgumentParser:
         "--organization", type=Path, help="answer AWS Organizations calls from this JSON file (organization mode)"
     )
     plan_command.add_argument(
+        "--policy-pack-config", type=Path, help="policy config file (JSON); default policy_pack/policy-config.json"
+    )
+    plan_command.add_argument(
         "--home-account", default=DEFAULT_HOME_ACCOUNT, help="account ID the mocked credentials belong to"
     )
+    pack_config = commands.add_parser(
+        "pack-config", help="print the policy config preview and up give the pack for a stack (for plain pulumi)"
+    )
+    pack_config.add_argument("--stack", required=True, help="stack name: reads stacks/Pulumi.<stack>.yaml")
+    pack_config.add_argument("--policy-pack-config", type=Path, help="policy config file (JSON) to start from")
     add_deployer_policy_command(commands)
     for operation in OPERATIONS:
         command = commands.add_parser(operation, help=f"pulumi {operation} through the Automation API (needs the CLI)")
@@ -115,6 +131,7 @@ def run_plan(args: argparse.Namespace) -> int:
             config_file=args.config_file,
             home_account=args.home_account,
             organization_file=args.organization,
+            policy_pack_config=args.policy_pack_config,
         )
         if args.role_file:
             write_role_file(args.role_file, result.role_file())
@@ -148,11 +165,21 @@ def run_deployment(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def run_pack_config(args: argparse.Namespace) -> int:
+    try:
+        settings = stack_settings(PROJECT_DIR, args.stack)
+        config = stack_pack_config(args.policy_pack_config or PROJECT_DIR / POLICY_CONFIG, settings)
+    except (ConfigError, PolicyPackError, StackFileError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(config, indent=2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.command == "deployer-policy":
-        return run_deployer_policy(args)
-    return run_plan(args) if args.command == "plan" else run_deployment(args)
+    handlers = {"plan": run_plan, "pack-config": run_pack_config, "deployer-policy": run_deployer_policy}
+    return handlers.get(args.command, run_deployment)(args)
 
 
 if __name__ == "__main__":

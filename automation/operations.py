@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,11 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
-from .pack_client import Violation, mandatory
-from .plan import PROJECT_DIR, output_value
+from components.stack_config import ConfigError
+
+from .pack_client import PolicyPackError, Violation, mandatory, stack_pack_config
+from .plan import POLICY_CONFIG, PROJECT_DIR, output_value
+from .stack_file import StackFileError, StackSettings, read_stack_settings
 
 OPERATIONS = ("preview", "up", "destroy", "refresh")
 STATE_DIR = ".pulumi-state"
@@ -149,6 +153,20 @@ def policy_event(event: auto.EngineEvent) -> Violation | None:
     )
 
 
+def stack_settings(project_dir: Path, stack: str) -> StackSettings:
+    """The stack's settings file in `stacks/` (none yet: an empty config, as the CLI sees a new stack)."""
+    path = settings_path(project_dir / stack_config_dir(project_dir), stack)
+    return read_stack_settings(path) if path.exists() else StackSettings(config={}, secret_keys=[])
+
+
+def write_pack_config(project_dir: Path, stack: str, config_file: Path, directory: Path) -> Path:
+    """The per-stack policy config (see `stack_pack_config`) as a file for `--policy-pack-config`."""
+    config = stack_pack_config(config_file, stack_settings(project_dir, stack))
+    path = directory / "policy-config.json"
+    path.write_text(json.dumps(config, indent=1))
+    return path
+
+
 def run_operation(
     operation: str,
     stack: str,
@@ -171,6 +189,30 @@ def run_operation(
     path = settings_path(project_dir / stack_config_dir(project_dir), stack)
     if not create and not path.exists():
         raise StackFileMissingError(stack, path)
+    packs = [str(p) for p in (policy_packs if policy_packs is not None else [project_dir / "policy_pack"])]
+    if operation not in ("preview", "up") or not packs:
+        policies = {"policy_packs": packs, "policy_pack_configs": []}
+        return _run(operation, stack, project_dir, policies, show_secrets, on_output, command, environ)
+    with tempfile.TemporaryDirectory(prefix="axonius-pack-config-") as scratch:
+        config_file = policy_pack_config or project_dir / POLICY_CONFIG
+        try:
+            config = write_pack_config(project_dir, stack, config_file, Path(scratch))
+        except (ConfigError, PolicyPackError, StackFileError) as error:
+            return OperationResult(operation, stack, succeeded=False, message=str(error), config_error=True)
+        policies = {"policy_packs": packs, "policy_pack_configs": [str(config)]}
+        return _run(operation, stack, project_dir, policies, show_secrets, on_output, command, environ)
+
+
+def _run(
+    operation: str,
+    stack: str,
+    project_dir: Path,
+    policies: dict[str, list[str]],
+    show_secrets: bool,
+    on_output: Callable[[str], None] | None,
+    command: auto.PulumiCommand | None,
+    environ: Mapping[str, str] | None,
+) -> OperationResult:
     ws = workspace(project_dir, command, environ)
     target = auto.Stack.create_or_select(stack, ws)
     violations: list[Violation] = []
@@ -179,9 +221,6 @@ def run_operation(
         if (violation := policy_event(event)) is not None:
             violations.append(violation)
 
-    packs = [str(p) for p in (policy_packs if policy_packs is not None else [project_dir / "policy_pack"])]
-    config = policy_pack_config or project_dir / "policy_pack" / "policy-config.json"
-    policies = {"policy_packs": packs, "policy_pack_configs": [str(config)] if packs and config.exists() else []}
     common = {"on_output": on_output, "on_event": on_event}
     try:
         if operation == "preview":

@@ -15,7 +15,11 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from components.stack_config import CONFIG_KEYS, NAMESPACE, StackConfig, parse_stack_config
+from policy_pack.rules.iam_actions import default_catalog
+
 from .mock_engine import PROJECT, DeclaredResource
+from .stack_file import StackSettings
 
 LEVELS = {
     analyzer_pb2.ADVISORY: "advisory",
@@ -44,6 +48,62 @@ def mandatory(violations: Iterable[Violation]) -> tuple[Violation, ...]:
 
 class PolicyPackError(RuntimeError):
     pass
+
+
+PackConfig = dict[str, dict[str, Any]]
+# The policies that read the stack's own names: the role name the user may assume, the user its roles trust.
+ASSUMABLE_ROLE_POLICIES = ("iam-read-only-actions", "iam-customer-policy-attachments")
+TRUST_POLICY = "iam-role-trust"
+
+
+def read_pack_config(path: Path) -> PackConfig:
+    """A policy config file as `pulumi --policy-pack-config` reads it: {"policy": {"enforcementLevel", ...}}."""
+    try:
+        config = json.loads(path.read_text())
+    except OSError as error:
+        raise PolicyPackError(f"cannot read policy config file {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise PolicyPackError(f"policy config file {path} is not valid JSON: {error}") from None
+    if not isinstance(config, dict) or not all(isinstance(v, dict) for v in config.values()):
+        raise PolicyPackError(f'policy config file {path}: expected {{"<policy>": {{"enforcementLevel": ...}}, ...}}')
+    return config
+
+
+def stack_identity(settings: StackSettings) -> StackConfig:
+    """The stack's parsed config (raises `ConfigError`), from its settings as the program would read them."""
+    raw: dict[str, Any] = {}
+    for key in CONFIG_KEYS:
+        value = settings.config.get(f"{NAMESPACE}:{key}")
+        if value is not None:
+            try:
+                raw[key] = json.loads(value)
+            except ValueError:
+                raw[key] = value
+    secret = frozenset(key for key in CONFIG_KEYS if f"{NAMESPACE}:{key}" in settings.secret_keys)
+    return parse_stack_config(raw, default_catalog(), secret_keys=secret)
+
+
+def stack_pack_config(config_file: Path, settings: StackSettings, user_arn: str | None = None) -> PackConfig:
+    """The policy config file plus this stack's own names, for `plan`, `preview` and `up` alike.
+
+    The user may assume only roles named as the stack's `roles.name`; roles may trust only the stack's user:
+    its exact ARN where known (`plan`), else its name in any account (the ARN needs the deployed account).
+    Names the config file already lists are kept.
+    """
+    stack = stack_identity(settings)
+    config = {name: dict(values) for name, values in read_pack_config(config_file).items()}
+
+    def add(policy: str, key: str, value: str) -> None:
+        entry = config.setdefault(policy, {})
+        listed = entry.get(key, [])
+        if not isinstance(listed, list) or not all(isinstance(item, str) for item in listed):
+            raise PolicyPackError(f"{config_file}: {policy}.{key} is {listed!r}; expected a list of names")
+        entry[key] = sorted({*listed, value})
+
+    for policy in ASSUMABLE_ROLE_POLICIES:
+        add(policy, "assumableRoleNames", stack.roles.name)
+    add(TRUST_POLICY, "trustedPrincipals", user_arn or stack.user.name)
+    return config
 
 
 class PolicyPackProcess:
@@ -84,12 +144,23 @@ class PolicyPackProcess:
         return self.stub.GetAnalyzerInfo(empty_pb2.Empty())
 
     def configure(self, config: Mapping[str, Mapping[str, Any]]) -> None:
-        """Per-policy config as in a policy config file: {"policy": {"enforcementLevel": ..., other keys}}."""
+        """Per-policy config as in a policy config file: {"policy": {"enforcementLevel": ..., other keys}}.
+
+        As the engine does, a policy whose entry names no level keeps the level the pack gives it.
+        """
+        defaults = {policy.name: policy.enforcementLevel for policy in self.info().policies}
         policy_config = {}
         for name, values in config.items():
+            if name not in defaults:
+                raise PolicyPackError(f"the policy config names {name!r}, which is not a policy of this pack")
             properties = {key: value for key, value in values.items() if key != "enforcementLevel"}
+            level = values.get("enforcementLevel")
+            if level is not None and level not in LEVEL_VALUES:
+                raise PolicyPackError(
+                    f"{name}.enforcementLevel is {level!r}; expected one of {', '.join(LEVEL_VALUES)}"
+                )
             policy_config[name] = analyzer_pb2.PolicyConfig(
-                enforcementLevel=LEVEL_VALUES[values.get("enforcementLevel", "advisory")],
+                enforcementLevel=defaults[name] if level is None else LEVEL_VALUES[level],
                 properties=to_struct(properties),
             )
         self.stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config))
@@ -160,9 +231,23 @@ def violations(diagnostics: Iterable[analyzer_pb2.AnalyzeDiagnostic], default_ur
     ]
 
 
-def evaluate_stack(pack_dir: Path, stack: str, resources: Iterable[DeclaredResource]) -> list[Violation]:
-    """Every resource through `Analyze`, then the whole stack through `AnalyzeStack`, as `pulumi up` does."""
+def evaluate_stack(
+    pack_dir: Path,
+    stack: str,
+    resources: Iterable[DeclaredResource],
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[Violation]:
+    """Every resource through `Analyze`, then the whole stack through `AnalyzeStack`, as `pulumi up` does.
+
+    `config` is the pack's policy config (see `stack_pack_config`); without it, the pack folder's own
+    `policy-config.json` (the project's defaults) applies.
+    """
     declared = [r for r in resources if r.custom]
+    default_file = pack_dir / "policy-config.json"
+    if config is None and default_file.exists():
+        config = read_pack_config(default_file)
     with PolicyPackProcess(pack_dir, stack=stack) as pack:
+        if config:
+            pack.configure(config)
         found = [violation for resource in declared for violation in pack.analyze(resource)]
         return found + pack.analyze_stack(declared)

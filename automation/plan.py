@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 import pulumi
 
+from components.stack_config import ConfigError
+
 from .mock_engine import (
     DEFAULT_HOME_ACCOUNT,
     AwsMocks,
@@ -19,10 +21,11 @@ from .mock_engine import (
     run_program,
 )
 from .organization_file import HOW_TO_MAKE, OrganizationFileError, load_organization
-from .pack_client import Violation, evaluate_stack, mandatory
+from .pack_client import PolicyPackError, Violation, evaluate_stack, mandatory, stack_pack_config
 from .stack_file import SECRET_PLACEHOLDER, StackFileError, read_stack_settings, stack_file
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+POLICY_CONFIG = Path("policy_pack") / "policy-config.json"
 ORGANIZATION_KEY = "axonius-aws-access:organization"
 # The real engine starts one plugin process per provider: 170 to 430 MB each (pulumi-aws#5226, #5860).
 PROVIDER_MB = (170, 430)
@@ -100,10 +103,13 @@ def plan(
     project_dir: Path = PROJECT_DIR,
     policies: bool = True,
     organization_file: Path | None = None,
+    policy_pack_config: Path | None = None,
 ) -> PlanResult:
     """Run the program for `stack` offline and evaluate the policy pack on what it declares.
 
     A stack with `organization` needs `organization_file`: the mock engine answers Organizations from it.
+    The pack gets the same config as `preview` and `up` give it: `policy_pack_config` (default
+    `policy_pack/policy-config.json`) plus the stack's own role name and the user's exact ARN.
     """
     path = config_file or stack_file(project_dir, stack)
     try:
@@ -118,7 +124,14 @@ def plan(
         run = run_program(project_dir, stack, settings.config, settings.secret_keys, mocks)
     except pulumi.RunError as error:
         raise PlanError(str(error)) from None
-    violations = evaluate_stack(project_dir / "policy_pack", stack, run.resources) if policies else ()
+    violations: list[Violation] = []
+    if policies:
+        user_arn = run.outputs["userArn"].value if "userArn" in run.outputs else None
+        try:
+            config = stack_pack_config(policy_pack_config or project_dir / POLICY_CONFIG, settings, user_arn)
+            violations = evaluate_stack(project_dir / "policy_pack", stack, run.resources, config)
+        except (PolicyPackError, ConfigError) as error:
+            raise PlanError(str(error)) from None
     return PlanResult(stack, home_account, run.resources, run.outputs, tuple(violations))
 
 

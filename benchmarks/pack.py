@@ -3,6 +3,7 @@
     venv/bin/python benchmarks/pack.py [--json]
 
 Targets (issue 3): classifier >= 250,000 actions/s, `*` under 20 ms, cold start under 1.5 s.
+Issue 9: the adversarial wildcard (`?*` pairs that make backtracking matchers explode) under 5 ms per Analyze.
 """
 
 from __future__ import annotations
@@ -63,6 +64,38 @@ def analyze_latency_ms(requests: int = 300) -> tuple[float, float, int]:
     return latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99) - 1], len(compact_json(largest))
 
 
+ADVERSARIAL = {
+    "one_service": "iam:*?*?*?*?*?*?*?*?*Z{}",  # the issue's example: minutes with a backtracking regex
+    "every_service": "*:*?*?*?*?*?*?*?*?*Z{}",  # the same against all 22,000 actions
+}
+
+
+def adversarial_analyze_ms(requests: int = 50) -> dict[str, tuple[float, float]]:
+    """Median and worst Analyze of a policy whose one action is an adversarial pattern, new each time (no cache)."""
+    figures = {}
+    with PolicyPackProcess(PACK_DIR) as pack:
+        warm = analyzer_pb2.AnalyzeRequest(
+            type="aws:iam/policy:Policy", properties=to_struct({"policy": _policy("*:Describe*")}), urn="u", name="x"
+        )
+        pack.stub.Analyze(warm)  # every service's data loaded, as after the first wildcard of a stack
+        for label, template in ADVERSARIAL.items():
+            latencies = []
+            for number in range(requests):
+                pattern = template.format(chr(ord("a") + number % 26) * (1 + number // 26))
+                request = analyzer_pb2.AnalyzeRequest(
+                    type="aws:iam/policy:Policy", properties=to_struct({"policy": _policy(pattern)}), urn="u", name="x"
+                )
+                started = time.perf_counter()
+                pack.stub.Analyze(request)
+                latencies.append((time.perf_counter() - started) * 1000)
+            figures[label] = (statistics.median(latencies), max(latencies))
+    return figures
+
+
+def _policy(action: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]})
+
+
 def classifier_throughput(actions: list[str]) -> tuple[float, float]:
     catalog = ActionCatalog()
     started = time.perf_counter()
@@ -106,6 +139,7 @@ def main() -> int:
     cold_rate, warm_rate = classifier_throughput(actions)
     p50, p99, size = analyze_latency_ms()
     star, star_cold, star_count = star_expansion_ms()
+    adversarial = adversarial_analyze_ms()
     figures = {
         "cold_start_seconds": round(cold_start_seconds(), 3),
         "analyze_p50_ms": round(p50, 2),
@@ -116,6 +150,8 @@ def main() -> int:
         "star_expansion_ms": round(star, 2),
         "star_expansion_with_data_load_ms": round(star_cold, 2),
         "star_actions": star_count,
+        **{f"adversarial_{label}_analyze_p50_ms": round(p50, 2) for label, (p50, _) in adversarial.items()},
+        **{f"adversarial_{label}_analyze_max_ms": round(worst, 2) for label, (_, worst) in adversarial.items()},
         "iam_data_version": catalog.data_version,
     }
     if args.json:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from importlib import resources
 
 from policy_pack.rules.iam_actions import ActionCatalog
-from policy_pack.rules.sensitive_actions import sensitive_actions
+from policy_pack.rules.sensitive_actions import KEPT_FOR_THE_ADAPTER, sensitive_actions
 
 PERMISSION_SETS = ("adapter", "security-services", "cloud-asset-compliance")
 
@@ -39,7 +39,7 @@ def vendor_actions(file_name: str) -> list[str]:
 
 
 def _read_only(names: Iterable[str], catalog: ActionCatalog) -> frozenset[str]:
-    sensitive = sensitive_actions(catalog)
+    sensitive = sensitive_actions(catalog) - KEPT_FOR_THE_ADAPTER
     selected = set()
     for name in names:
         action = catalog.lookup(name)

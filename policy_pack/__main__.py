@@ -8,5 +8,5 @@ PolicyPack(
     name="axonius-read-only",
     policies=all_policies(),
     enforcement_level=EnforcementLevel.MANDATORY,
-    description="Nothing broader than List/Read: IAM, role trust, Kubernetes RBAC and EKS identity mappings",
+    description="Nothing broader than List/Read: IAM and resource policies, role trust, Kubernetes RBAC, EKS mappings",
 )

@@ -9,11 +9,19 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from automation.pack_client import PolicyPackProcess, Violation, to_struct
 
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's marker for a value not known during preview
 
-def resource(type_: str, props: dict[str, Any], name: str = "r") -> analyzer_pb2.AnalyzerResource:
-    return analyzer_pb2.AnalyzerResource(
+
+def resource(
+    type_: str, props: dict[str, Any], name: str = "r", depends: dict[str, list[str]] | None = None
+) -> analyzer_pb2.AnalyzerResource:
+    """As the engine sends it; `depends` maps a property to the URNs its value comes from (AnalyzeStack)."""
+    message = analyzer_pb2.AnalyzerResource(
         type=type_, properties=to_struct(props), urn=f"urn:pulumi:t::p::{type_}::{name}", name=name
     )
+    for key, urns in (depends or {}).items():
+        message.propertyDependencies[key].urns.extend(urns)
+    return message
 
 
 def document(*statements: dict[str, Any], as_list: bool = True) -> str:

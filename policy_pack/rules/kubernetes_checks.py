@@ -37,7 +37,7 @@ from .kubernetes_rbac import (
     same_kind,
     shown,
 )
-from .unknowns import Unknown, resolve, unknowns
+from .unknowns import Unknown, not_yet_known, resolve, unknowns
 
 ACCESS_ENTRY_TYPES = frozenset({"aws:eks/accessEntry:AccessEntry", "aws-native:eks:AccessEntry"})
 ACCESS_POLICY_TYPE = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
@@ -92,7 +92,7 @@ def _kubernetes_check(group: str, kinds: Sequence[str], check_object: ObjectChec
             yield from (f"{label}{problem}" for problem in check_object(declared, obj))
             pending.extend(_unknown_fields(obj, fields))
         if pending:
-            raise pending[0].error()
+            raise not_yet_known(unknown.path for unknown in pending)
 
     return check
 
@@ -150,8 +150,8 @@ def _picked(props: Mapping[str, Any], *keys: str) -> dict[str, Any]:
 def _decided(problems: list[str], checked: Any) -> Iterable[str]:
     """`problems`, then the first unknown value among what was checked, if any."""
     yield from problems
-    for unknown in unknowns(checked):
-        raise unknown.error()
+    if pending := unknowns(checked):
+        raise not_yet_known(unknown.path for unknown in pending)
 
 
 def eks_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
@@ -220,7 +220,7 @@ def bindings_allow_list(args: StackValidationArgs, report_violation: ReportViola
     for urn, message in findings:
         report_violation(message, urn)
     if pending:
-        raise pending[0].error()
+        raise not_yet_known(unknown.path for unknown in pending)
 
 
 def unbound_group_message(group: str) -> str:

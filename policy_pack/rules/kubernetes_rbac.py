@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .unknowns import UNKNOWN_STRING_VALUE, Unknown
+from .unknowns import Unknown
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 READ_VERBS = frozenset({"get", "list", "watch"})
@@ -383,7 +383,7 @@ def binding_findings(
             continue
         verdicts = roles.get(RoleKey(item.provider, kind, namespace, name))
         if not verdicts and unnamed:
-            pending.append(Unknown(UNKNOWN_STRING_VALUE, ("roleRef", "name")))
+            pending.append(Unknown("roleRef.name"))
         elif not verdicts:
             where = f" in namespace {namespace!r}" if kind == "Role" else ""
             findings.append(
@@ -400,7 +400,7 @@ def binding_findings(
                 (item.urn, f"the binding grants {kind} {name!r}, which grants more than get, list and watch")
             )
         elif None in verdicts:
-            pending.append(Unknown(UNKNOWN_STRING_VALUE, ("roleRef", "name")))
+            pending.append(Unknown("roleRef.name"))
     return findings, pending
 
 

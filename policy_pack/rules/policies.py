@@ -1,14 +1,21 @@
-"""The pack's policies: thin `pulumi_policy` wrappers around the pure checks in this package."""
+"""The pack's policies: thin `pulumi_policy` wrappers around the pure checks in this package.
+
+Every check decidable on one resource is a resource policy (the engine runs those before each resource is
+created, in preview and in `up`); stack policies only resolve what needs another resource. A check yields
+messages for what it finds and `Unknown` markers for what it cannot read yet; the wrapper reports the messages
+and then names the unknown parts in the SDK's "can't run during preview" note.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -17,9 +24,10 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from . import resource_types as types
 from .cloudformation import TemplateIam, template_iam
 from .iam_actions import default_catalog
-from .iam_documents import DocumentFindings, check_document
+from .iam_documents import DEFAULT_ASSUMABLE_ROLE_NAMES, DocumentFindings, check_document, shown
 from .kubernetes_checks import (
     DEFAULT_ALLOWED_CLUSTER_ROLES,
     binding_check,
@@ -29,25 +37,20 @@ from .kubernetes_checks import (
     is_kubernetes_type,
     rbac_check,
 )
-from .managed_policies import ATTACHMENT_TYPES, check_aws_managed_arn, is_customer_policy_arn
+from .managed_policies import check_aws_managed_arn, is_customer_policy_arn, managed_sensitive_reads
+from .resource_grants import check_acl, check_operations
 from .sensitive_actions import sensitive_actions
-from .trust import DEFAULT_MAX_SESSION_SECONDS, check_session_duration, check_trust_policy
-
-POLICY_TYPE = "aws:iam/policy:Policy"
-ROLE_TYPE = "aws:iam/role:Role"
-DOCUMENT_TYPES = frozenset(
-    {
-        POLICY_TYPE,
-        "aws:iam/userPolicy:UserPolicy",
-        "aws:iam/rolePolicy:RolePolicy",
-        "aws:iam/groupPolicy:GroupPolicy",
-    }
+from .trust import (
+    DEFAULT_MAX_SESSION_SECONDS,
+    DEFAULT_TRUSTED_PRINCIPALS,
+    check_session_duration,
+    check_trust_policy,
 )
-# CloudFormation templates are read for the IAM they would create (rules/cloudformation.py).
-TEMPLATE_TYPES = frozenset({"aws:cloudformation/stackSet:StackSet", "aws:cloudformation/stack:Stack"})
-STACK_SET_INSTANCE_TYPE = "aws:cloudformation/stackSetInstance:StackSetInstance"
+from .unknowns import Unknown, not_yet_known, resolve, unknown_paths
+from .unverifiable import UNVERIFIABLE
 
-Check = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Iterable[str]]
+Finding = str | Unknown
+Check = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Iterable[Finding]]
 
 
 def plain(value: Any) -> Any:
@@ -65,170 +68,400 @@ def prop(props: Mapping[str, Any], key: str) -> Any:
     return plain(props[key]) if key in props else None
 
 
-def resource_template(props: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> TemplateIam:
-    return template_iam(prop(props, "templateBody"), prop(props, "templateUrl"), prop(props, "parameters"), overrides)
+def props_of(props: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """Only the properties a check reads, so an unknown value elsewhere does not stop it during preview."""
+    return {key: prop(props, key) for key in keys if key in props}
 
 
-def iam_documents(resource_type: str, props: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    if resource_type in TEMPLATE_TYPES:
-        return resource_template(props).documents
-    if resource_type in DOCUMENT_TYPES:
-        return [("policy", prop(props, "policy"))]
-    if resource_type == ROLE_TYPE:
-        inline = prop(props, "inlinePolicies") or []
-        return [(f"inline policy {p.get('name')!r}", p.get("policy")) for p in inline if isinstance(p, dict)]
-    return []
+def names(config: Mapping[str, Any], key: str, default: frozenset[str]) -> frozenset[str]:
+    value = config.get(key)
+    return frozenset(v for v in value if isinstance(v, str)) if isinstance(value, (list, tuple)) else default
+
+
+# --- IAM documents: identity policies (with the AssumeRole exception) and resource-based policies ---------------
+
+
+def identity_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(field, document) of every identity policy a resource declares; `props` resolved."""
+    if resource_type == types.IAM_POLICY or resource_type in types.INLINE_POLICY_TYPES:
+        yield "policy", props.get("policy")
+    elif resource_type == types.SSO_INLINE_POLICY:
+        yield "inlinePolicy", props.get("inlinePolicy")
+    elif resource_type in types.NATIVE_POLICY_DOCUMENT_TYPES:
+        yield "policyDocument", props.get("policyDocument")
+    elif resource_type == types.NATIVE_PERMISSION_SET and props.get("inlinePolicy") is not None:
+        yield "inlinePolicy", props.get("inlinePolicy")
+    elif resource_type == types.IAM_ROLE:
+        yield from _listed_documents(props, "inlinePolicies", "name", "policy")
+    elif resource_type in types.NATIVE_IDENTITY_TYPES:
+        yield from _listed_documents(props, "policies", "policyName", "policyDocument")
+    elif resource_type in types.CLOUDFORMATION_TEMPLATE_TYPES:
+        yield from _template_part(props, lambda template: template.documents)
+
+
+def _listed_documents(props: Mapping[str, Any], field: str, name_key: str, doc_key: str) -> Iterator[tuple[str, Any]]:
+    listed = props.get(field)
+    if isinstance(listed, Unknown):
+        yield field, listed
+        return
+    for index, entry in enumerate(listed if isinstance(listed, list) else []):
+        label = f"{field}[{index}]"
+        if isinstance(entry, dict) and entry.get(doc_key) is None and entry.get(name_key) is None:
+            continue  # `inlinePolicies=[{}]`: the provider's documented way to remove out-of-band inline policies
+        if not isinstance(entry, dict):
+            yield label, entry
+        else:
+            name = entry.get(name_key)
+            yield (f"{label} ({name!r})" if isinstance(name, str) else label), entry.get(doc_key)
+
+
+def resource_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    field = types.RESOURCE_POLICY_FIELDS.get(resource_type)
+    if field is not None and props.get(field) is not None:
+        yield field, props.get(field)
 
 
 @lru_cache(maxsize=4096)
-def _findings(document: str, sensitive: frozenset[str]) -> DocumentFindings:
-    return check_document(document, default_catalog(), sensitive)
+def _findings(document: str, sensitive: frozenset[str], role_names: frozenset[str]) -> DocumentFindings:
+    return check_document(document, default_catalog(), sensitive, role_names)
 
 
-def document_findings(document: Any, allowed_sensitive: Iterable[str] = ()) -> DocumentFindings:
+def document_findings(
+    document: Any, allowed_sensitive: Iterable[str] = (), role_names: frozenset[str] = DEFAULT_ASSUMABLE_ROLE_NAMES
+) -> DocumentFindings:
     catalog = default_catalog()
     allowed = {action.lower() for action in allowed_sensitive}
     sensitive = frozenset(a for a in sensitive_actions(catalog) if a.lower() not in allowed)
     if isinstance(document, str):
-        return _findings(document, sensitive)
-    return check_document(document, catalog, sensitive)
+        return _findings(document, sensitive, role_names)
+    return check_document(document, catalog, sensitive, role_names)
 
 
-def _documents_check(pick: Callable[[DocumentFindings], Sequence[str]]) -> Check:
-    def check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-        for label, document in iam_documents(resource_type, props):
-            for message in pick(document_findings(document, config.get("allowedActions") or ())):
-                yield f"{label}: {message}"
+Pick = Callable[[DocumentFindings], Sequence[str]]
+Documents = Callable[[str, Mapping[str, Any]], Iterable[tuple[str, Any]]]
+
+
+def _documents_check(documents: Documents, pick: Pick, *, assume_role: bool = True) -> Check:
+    def check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Finding]:
+        role_names = names(config, "assumableRoleNames", DEFAULT_ASSUMABLE_ROLE_NAMES) if assume_role else frozenset()
+        for label, document in documents(resource_type, resolve(props)):
+            found = document_findings(document, config.get("allowedActions") or (), role_names)
+            yield from (f"{label}: {message}" for message in pick(found))
+            yield from (Unknown(path) for path in found.unknown)
 
     return check
 
 
-def _trust_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    bound = config.get("maxSessionDuration", DEFAULT_MAX_SESSION_SECONDS)
-    if resource_type in TEMPLATE_TYPES:
-        yield from template_trust_findings(resource_template(props), bound)
-        return
-    yield from check_trust_policy(prop(props, "assumeRolePolicy"))
-    yield from check_session_duration(prop(props, "maxSessionDuration"), bound)
+# --- CloudFormation templates (cloudformation.py): the IAM they would create gets the rules of its counterpart ---
+
+TEMPLATE_FIELDS = ("templateBody", "templateUrl", "parameters")
+T = TypeVar("T")
 
 
-def template_trust_findings(template: TemplateIam, bound: int) -> Iterable[str]:
+def resource_template(props: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> TemplateIam:
+    """The template's IAM; `props` resolved and free of unknowns in the template's fields."""
+    return template_iam(props.get("templateBody"), props.get("templateUrl"), props.get("parameters"), overrides)
+
+
+def _template_part(props: Mapping[str, Any], part: Callable[[TemplateIam], Iterable[T]]) -> Iterator[T | Unknown]:
+    """One part of a template's IAM, or the unknown fields that keep it from being read yet (preview)."""
+    pending = unknown_paths({field: props.get(field) for field in TEMPLATE_FIELDS})
+    if pending:
+        yield from (Unknown(path) for path in pending)
+    else:
+        yield from part(resource_template(props))
+
+
+def template_trust_findings(template: TemplateIam, trusted: frozenset[str], bound: int) -> Iterator[Finding]:
     for label, trust in template.trusts:
-        yield from (f"{label}: {message}" for message in check_trust_policy(trust))
+        problems, unknown = check_trust_policy(trust, trusted)
+        yield from (f"{label}: {message}" for message in problems)
+        yield from (Unknown(path) for path in unknown)
     for label, seconds in template.sessions:
         yield from (f"{label}: {message}" for message in check_session_duration(seconds, bound))
 
 
-def _attachment_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    if resource_type in TEMPLATE_TYPES:
-        for label, arn in resource_template(props).attachments:
-            yield from (f"{label}: {message}" for message in check_aws_managed_arn(arn))
-        return
-    arns = prop(props, "managedPolicyArns") or [] if resource_type == ROLE_TYPE else [prop(props, "policyArn")]
-    for arn in arns:
-        yield from check_aws_managed_arn(arn)
-
-
-def _template_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    return resource_template(props).problems
-
-
-def template_findings(template: TemplateIam, bound: int) -> list[str]:
+def template_findings(
+    template: TemplateIam, trusted: frozenset[str], role_names: frozenset[str], bound: int
+) -> list[str]:
     """Every mandatory finding about one template: what cannot be read, documents, trust, session, attachments."""
     findings = list(template.problems)
     for label, document in template.documents:
-        findings.extend(f"{label}: {message}" for message in document_findings(document).problems)
-    findings.extend(template_trust_findings(template, bound))
+        findings.extend(
+            f"{label}: {message}" for message in document_findings(document, role_names=role_names).problems
+        )
+    findings.extend(f for f in template_trust_findings(template, trusted, bound) if isinstance(f, str))
     for label, arn in template.attachments:
-        findings.extend(f"{label}: {message}" for message in check_aws_managed_arn(arn))
+        findings.extend(check_aws_managed_arn(arn, label))
     return findings
+
+
+def _template_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Finding]:
+    yield from _template_part(resolve(props), lambda template: template.problems)
 
 
 def _stack_set_overrides(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """A StackSetInstance's parameter overrides change the template's values: check it again with them."""
+    config = args.get_config() or {}
+    trusted = names(config, "trustedPrincipals", DEFAULT_TRUSTED_PRINCIPALS)
+    role_names = names(config, "assumableRoleNames", DEFAULT_ASSUMABLE_ROLE_NAMES)
+    bound = config.get("maxSessionDuration") or DEFAULT_MAX_SESSION_SECONDS
     stack_sets = {
-        prop(resource.props, "name"): resource
+        resolve(resource.props).get("name"): resource
         for resource in args.resources
-        if resource.resource_type == "aws:cloudformation/stackSet:StackSet"
+        if resource.resource_type == types.CLOUDFORMATION_STACK_SET
     }
+    pending: list[str] = []
     for resource in args.resources:
-        if resource.resource_type != STACK_SET_INSTANCE_TYPE:
+        if resource.resource_type != types.STACK_SET_INSTANCE:
             continue
-        overrides = prop(resource.props, "parameterOverrides")
+        props = resolve(resource.props)
+        overrides, name = props.get("parameterOverrides"), props.get("stackSetName")
         if not overrides:
             continue
-        name = prop(resource.props, "stackSetName")
-        stack_set = stack_sets.get(name)
+        stack_set = stack_sets.get(name) if isinstance(name, str) else None
         if stack_set is None:
             report_violation(
-                f"overrides parameters of StackSet {name!r}, which this stack does not declare, so its template "
+                f"overrides parameters of StackSet {shown(name)}, which this stack does not declare, so its template "
                 "cannot be checked with them; declare the StackSet in this stack",
                 resource.urn,
             )
             continue
-        template = resource_template(stack_set.props, overrides)
-        bound = (args.get_config() or {}).get("maxSessionDuration", DEFAULT_MAX_SESSION_SECONDS)
-        for message in template_findings(template, bound):
+        template_props = resolve(stack_set.props)
+        unknown = unknown_paths({"parameterOverrides": overrides}) + unknown_paths(
+            {field: template_props.get(field) for field in TEMPLATE_FIELDS}
+        )
+        if unknown:
+            pending.extend(unknown)
+            continue
+        template = resource_template(template_props, overrides)
+        for message in template_findings(template, trusted, role_names, bound):
             report_violation(f"with its parameter overrides, {message}", resource.urn)
+    if pending:
+        raise not_yet_known(pending)
+
+
+# --- Trust and session --------------------------------------------------------------------------------------------
+
+TRUST_FIELDS = {types.IAM_ROLE: "assumeRolePolicy", types.NATIVE_ROLE: "assumeRolePolicyDocument"}
+
+
+def _trust_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Finding]:
+    resolved = resolve(props)
+    bound = config.get("maxSessionDuration") or DEFAULT_MAX_SESSION_SECONDS
+    if resource_type in types.CLOUDFORMATION_TEMPLATE_TYPES:
+        trusted = names(config, "trustedPrincipals", DEFAULT_TRUSTED_PRINCIPALS)
+        yield from _template_part(resolved, lambda template: template_trust_findings(template, trusted, bound))
+        return
+    field = TRUST_FIELDS[resource_type]
+    problems, unknown = check_trust_policy(
+        resolved.get(field), names(config, "trustedPrincipals", DEFAULT_TRUSTED_PRINCIPALS)
+    )
+    yield from (f"{field}: {message}" for message in problems)
+    yield from (Unknown(path) for path in unknown)
+    duration = resolved.get("maxSessionDuration")
+    if isinstance(duration, Unknown):
+        yield duration
+    yield from check_session_duration(duration, bound)
+
+
+# --- Managed policy attachments -------------------------------------------------------------------------------------
+
+# Where each type names the managed policies it attaches: one ARN or a list of them.
+ATTACHED_ARN_FIELDS: dict[str, str] = {
+    **dict.fromkeys(types.ATTACHMENT_TYPES, "policyArn"),
+    **dict.fromkeys(types.EXCLUSIVE_ATTACHMENT_TYPES, "policyArns"),
+    types.IAM_ROLE: "managedPolicyArns",
+    **dict.fromkeys(types.NATIVE_IDENTITY_TYPES, "managedPolicyArns"),
+    types.SSO_MANAGED_ATTACHMENT: "managedPolicyArn",
+    types.SSO_MANAGED_ATTACHMENTS_EXCLUSIVE: "managedPolicyArns",
+    types.NATIVE_PERMISSION_SET: "managedPolicies",
+}
+# Fields that must be present: an attachment with no ARN attaches nothing anyone can check.
+REQUIRED_ARN_FIELDS = frozenset({"policyArn", "managedPolicyArn"})
+
+
+def attached_arns(resource_type: str, props: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """(field label, ARN or Unknown) for each managed policy a resource attaches; `props` resolved."""
+    field = ATTACHED_ARN_FIELDS.get(resource_type)
+    if field is None or (field not in props and field not in REQUIRED_ARN_FIELDS):
+        return []
+    value = props.get(field)
+    if isinstance(value, list):
+        return [(f"{field}[{index}]", arn) for index, arn in enumerate(value)]
+    if value is None and field not in REQUIRED_ARN_FIELDS:
+        return []
+    return [(field, value)]
+
+
+def _attachment_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Finding]:
+    if resource_type in types.CLOUDFORMATION_TEMPLATE_TYPES:
+        for found in _template_part(resolve(props), lambda template: template.attachments):
+            if isinstance(found, Unknown):
+                yield found
+            else:
+                yield from check_aws_managed_arn(found[1], found[0])
+        return
+    for label, arn in attached_arns(resource_type, resolve(props)):
+        if isinstance(arn, Unknown):
+            yield arn  # a customer policy of this stack: the stack policy follows it to its document
+        else:
+            yield from check_aws_managed_arn(arn, label)
+
+
+def _managed_sensitive_check(
+    resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]
+) -> Iterator[Finding]:
+    for label, arn in attached_arns(resource_type, resolve(props)):
+        reads = managed_sensitive_reads(arn, config.get("allowedActions") or ())
+        if reads:
+            yield (
+                f"{label} attaches the AWS managed policy {arn!r}, which grants {len(reads)} read(s) that expose data "
+                f"or credentials: {', '.join(reads[:5])}{' and more' if len(reads) > 5 else ''}; attach a policy "
+                "without them, or allow them by name in this policy's config (allowedActions)"
+            )
+
+
+# --- The wrappers ------------------------------------------------------------------------------------------------
 
 
 def resource_policy(
     name: str,
     description: str,
-    types: Iterable[str] | Callable[[str], bool],
+    applies_to: Iterable[str] | Callable[[str], bool],
     check: Check,
     *,
     level: EnforcementLevel = EnforcementLevel.MANDATORY,
     config_schema: PolicyConfigSchema | None = None,
 ) -> ResourceValidationPolicy:
-    applies_to = types if callable(types) else frozenset(types).__contains__
+    # Kubernetes types are open-ended (CustomResource tokens), so they come as a predicate.
+    applies = applies_to if callable(applies_to) else frozenset(applies_to).__contains__
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if not applies_to(args.resource_type):
+        if not applies(args.resource_type):
             return
+        unknown: list[str] = []
         try:
-            for message in check(args.resource_type, args.props, args.get_config() or {}):
-                report_violation(message)
+            for finding in check(args.resource_type, args.props, args.get_config() or {}):
+                if isinstance(finding, Unknown):
+                    unknown.append(finding.path)
+                else:
+                    report_violation(finding)
         except UnknownValueError:
             raise
         except Exception as error:  # noqa: BLE001 a crash would fail the whole run without a message
             report_violation(f"could not check {args.resource_type} ({type(error).__name__}: {error}); fix its inputs")
+        if unknown:
+            raise not_yet_known(unknown)
 
     return ResourceValidationPolicy(
         name=name, description=description, validate=validate, enforcement_level=level, config_schema=config_schema
     )
 
 
-def _declared_policy_verdicts(resources: Sequence[Any]) -> dict[str, bool]:
+POLICY_TYPES = frozenset({types.IAM_POLICY, types.NATIVE_MANAGED_POLICY})
+
+
+def _policy_verdict(policy: PolicyResource, role_names: frozenset[str]) -> bool | None:
+    """Whether a declared policy passes; None while its document is not known (preview)."""
+    props = resolve(policy.props)
+    field = "policy" if policy.resource_type == types.IAM_POLICY else "policyDocument"
+    found = document_findings(props.get(field), role_names=role_names)
+    if found.problems:
+        return False
+    return None if found.unknown else True
+
+
+def _declared_policy_verdicts(
+    resources: Sequence[PolicyResource], role_names: frozenset[str]
+) -> dict[str, bool | None]:
     verdicts = {}
     for resource in resources:
-        if resource.resource_type == POLICY_TYPE:
-            arn = resource.props.get("arn")
+        if resource.resource_type in POLICY_TYPES:
+            props = resolve(resource.props)
+            arn = props.get("arn", props.get("policyArn"))
             if isinstance(arn, str):
-                verdicts[arn] = not document_findings(prop(resource.props, "policy")).problems
+                verdicts[arn] = _policy_verdict(resource, role_names)
     return verdicts
 
 
+def _sources(resource: PolicyResource, field: str, target_types: frozenset[str]) -> list[PolicyResource] | None:
+    """The declared resources of `target_types` a property's value comes from, or None if any source is another."""
+    sources = (resource.property_dependencies or {}).get(field) or []
+    if not sources or any(source.resource_type not in target_types for source in sources):
+        return None
+    return sources
+
+
 def _customer_attachments(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    verdicts = _declared_policy_verdicts(args.resources)
+    role_names = names(args.get_config() or {}, "assumableRoleNames", DEFAULT_ASSUMABLE_ROLE_NAMES)
+    declared = _declared_policy_verdicts(args.resources, role_names)
+    pending: list[str] = []  # policies whose documents are not known yet (preview): checked in `up`
     for resource in args.resources:
-        if resource.resource_type in ATTACHMENT_TYPES:
-            arns = [resource.props.get("policyArn")]
-        elif resource.resource_type == ROLE_TYPE:
-            arns = list(resource.props.get("managedPolicyArns") or [])
-        else:
-            continue
-        for arn in arns:
-            if not is_customer_policy_arn(arn):
+        followed: set[str] = set()
+        for label, arn in attached_arns(resource.resource_type, resolve(resource.props)):
+            field = label.split("[")[0]
+            if isinstance(arn, Unknown) and field not in followed:  # a list's dependencies are the field's: once
+                followed.add(field)
+                sources = _sources(resource, field, POLICY_TYPES)
+                verdicts = {f"policy {s.name} of this stack": _policy_verdict(s, role_names) for s in sources or []}
+                if sources is None:
+                    report_violation(
+                        f"{label} is not known yet and does not come from a policy declared in this stack, so the "
+                        "policy it attaches cannot be verified; attach a policy declared here",
+                        resource.urn,
+                    )
+            elif isinstance(arn, str) and is_customer_policy_arn(arn):
+                verdicts = {arn: declared[arn]} if arn in declared else {}
+                if arn not in declared:
+                    report_violation(
+                        f"{label} attaches {arn}, which this stack does not declare, so it cannot be checked; "
+                        "declare the policy here or attach a read-only AWS managed policy",
+                        resource.urn,
+                    )
+            else:
                 continue
-            if arn not in verdicts:
-                report_violation(
-                    f"attaches {arn}, which this stack does not declare, so it cannot be checked; "
-                    "declare the policy here or attach a read-only AWS managed policy",
-                    resource.urn,
-                )
-            elif not verdicts[arn]:
-                report_violation(f"attaches {arn}, which grants more than List/Read", resource.urn)
+            for policy, passes in verdicts.items():
+                if passes is None:
+                    pending.append(f"the document of {policy}")
+                elif not passes:
+                    report_violation(f"{label} attaches {policy}, which grants more than List/Read", resource.urn)
+    if pending:
+        raise not_yet_known(pending)
+
+
+# Credentials and assignments name their target by a plain value or through another resource's output.
+DECLARED_TARGETS: dict[str, tuple[str, frozenset[str], str]] = {
+    **dict.fromkeys(types.USER_CREDENTIAL_TYPES, ("user", frozenset({types.IAM_USER}), "name")),
+    types.NATIVE_ACCESS_KEY: ("userName", frozenset({types.IAM_USER, types.NATIVE_USER}), "userName"),
+    types.SSO_ACCOUNT_ASSIGNMENT: ("permissionSetArn", frozenset({types.SSO_PERMISSION_SET}), "arn"),
+    types.NATIVE_SSO_ASSIGNMENT: (
+        "permissionSetArn",
+        frozenset({types.SSO_PERMISSION_SET, types.NATIVE_PERMISSION_SET}),
+        "permissionSetArn",
+    ),
+}
+
+
+def _declared_targets(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    for resource in args.resources:
+        if resource.resource_type not in DECLARED_TARGETS:
+            continue
+        field, target_types, key = DECLARED_TARGETS[resource.resource_type]
+        value = resolve(resource.props).get(field)
+        if isinstance(value, Unknown):
+            declared = _sources(resource, field, target_types) is not None
+        else:
+            declared = any(
+                r.resource_type in target_types and resolve(r.props).get(key) == value for r in args.resources
+            )
+        if not declared:
+            report_violation(
+                f"{field} {shown(value if not isinstance(value, Unknown) else 'not known yet')} is not declared in "
+                "this stack, so what its holder can do cannot be verified (an access key for an admin user is "
+                "admin); declare that identity here, with read-only policies",
+                resource.urn,
+            )
 
 
 def _never_raise(
@@ -245,30 +478,87 @@ def _never_raise(
     return validate
 
 
+# --- The pack -----------------------------------------------------------------------------------------------------
+
+IDENTITY_DOCUMENT_TYPES = (
+    {types.IAM_POLICY, types.IAM_ROLE, types.SSO_INLINE_POLICY, types.NATIVE_PERMISSION_SET}
+    | types.INLINE_POLICY_TYPES
+    | types.CLOUDFORMATION_TEMPLATE_TYPES
+    | types.NATIVE_POLICY_DOCUMENT_TYPES
+    | types.NATIVE_IDENTITY_TYPES
+)
+RESOURCE_DOCUMENT_TYPES = frozenset(types.RESOURCE_POLICY_FIELDS)
+
+
+def _all_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    yield from identity_documents(resource_type, props)
+    yield from resource_documents(resource_type, props)
+
+
+def _sensitive_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Finding]:
+    if resource_type in IDENTITY_DOCUMENT_TYPES or resource_type in RESOURCE_DOCUMENT_TYPES:
+        yield from _documents_check(_all_documents, lambda found: found.sensitive)(resource_type, props, config)
+    yield from _managed_sensitive_check(resource_type, props, config)
+
+
+_resource_documents_check = _documents_check(resource_documents, lambda found: found.problems, assume_role=False)
+
+
+def _unverifiable_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:
+    return UNVERIFIABLE[resource_type](resource_type, resolve(props))
+
+
+def _resource_policy_check(
+    resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]
+) -> Iterator[Finding]:
+    if resource_type == types.KMS_GRANT or resource_type in types.LAMBDA_PERMISSION_TYPES:
+        yield from check_operations(resource_type, resolve(props))
+    if resource_type in types.S3_ACL_TYPES:
+        yield from check_acl(resolve(props))
+    yield from _resource_documents_check(resource_type, props, config)
+
+
+SESSION_SCHEMA = {
+    "type": "integer",
+    "minimum": 900,
+    "maximum": 43200,
+    "default": DEFAULT_MAX_SESSION_SECONDS,
+}
+TRUSTED_PRINCIPALS_SCHEMA = {
+    "type": "array",
+    "items": {"type": "string"},
+    "default": sorted(DEFAULT_TRUSTED_PRINCIPALS),
+    "description": "exact user or role ARNs, or user names accepted in any account",
+}
+ROLE_NAMES_SCHEMA = {
+    "type": "array",
+    "items": {"type": "string"},
+    "default": sorted(DEFAULT_ASSUMABLE_ROLE_NAMES),
+    "description": "role names sts:AssumeRole may target, in exact role ARNs of any account",
+}
+
+
 def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
-    iam_types = DOCUMENT_TYPES | {ROLE_TYPE} | TEMPLATE_TYPES
-    session_schema = PolicyConfigSchema(
-        properties={
-            "maxSessionDuration": {
-                "type": "integer",
-                "minimum": 900,
-                "maximum": 43200,
-                "default": DEFAULT_MAX_SESSION_SECONDS,
-            }
-        }
-    )
+    attachment_types = frozenset(ATTACHED_ARN_FIELDS)
     return [
         resource_policy(
             "iam-read-only-actions",
-            "IAM documents grant only List/Read actions (sts:AssumeRole only on specific role ARNs)",
-            iam_types,
-            _documents_check(lambda found: found.problems),
+            "IAM documents grant only List/Read actions (sts:AssumeRole only on exact ARNs of accepted role names)",
+            IDENTITY_DOCUMENT_TYPES,
+            _documents_check(identity_documents, lambda found: found.problems),
+            config_schema=PolicyConfigSchema(properties={"assumableRoleNames": ROLE_NAMES_SCHEMA}),
+        ),
+        resource_policy(
+            "iam-resource-policies-read-only",
+            "Resource-based policies, S3 ACLs, KMS grants and Lambda permissions give no one more than List/Read",
+            RESOURCE_DOCUMENT_TYPES | {types.KMS_GRANT} | types.LAMBDA_PERMISSION_TYPES | types.S3_ACL_TYPES,
+            _resource_policy_check,
         ),
         resource_policy(
             "iam-no-sensitive-reads",
-            "IAM documents grant no reads that expose data or credentials",
-            iam_types,
-            _documents_check(lambda found: found.sensitive),
+            "IAM documents and attached AWS managed policies grant no reads that expose data or credentials",
+            IDENTITY_DOCUMENT_TYPES | RESOURCE_DOCUMENT_TYPES | attachment_types,
+            _sensitive_check,
             level=EnforcementLevel.ADVISORY,
             config_schema=PolicyConfigSchema(
                 properties={"allowedActions": {"type": "array", "items": {"type": "string"}, "default": []}}
@@ -277,28 +567,37 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
         resource_policy(
             "iam-no-action-wildcards",
             "IAM documents list actions instead of wildcards",
-            iam_types,
-            _documents_check(lambda found: found.wildcards),
+            IDENTITY_DOCUMENT_TYPES | RESOURCE_DOCUMENT_TYPES,
+            _documents_check(_all_documents, lambda found: found.wildcards),
             level=EnforcementLevel.ADVISORY,
         ),
         resource_policy(
             "iam-role-trust",
-            "Roles trust only specific IAM users or roles, for bounded sessions",
-            {ROLE_TYPE} | TEMPLATE_TYPES,
+            "Roles trust only the principals the pack is configured to trust, for bounded sessions",
+            set(TRUST_FIELDS) | types.CLOUDFORMATION_TEMPLATE_TYPES,
             _trust_check,
-            config_schema=session_schema,
+            config_schema=PolicyConfigSchema(
+                properties={"maxSessionDuration": SESSION_SCHEMA, "trustedPrincipals": TRUSTED_PRINCIPALS_SCHEMA}
+            ),
         ),
         resource_policy(
             "iam-managed-policy-attachments",
             "Attached AWS managed policies grant only List/Read",
-            ATTACHMENT_TYPES | {ROLE_TYPE} | TEMPLATE_TYPES,
+            attachment_types | types.CLOUDFORMATION_TEMPLATE_TYPES,
             _attachment_check,
         ),
         resource_policy(
             "cloudformation-templates",
             "CloudFormation templates can be read, resolved and hold only IAM resources the pack checks",
-            TEMPLATE_TYPES,
+            types.CLOUDFORMATION_TEMPLATE_TYPES,
             _template_check,
+        ),
+        resource_policy(
+            "iam-unverifiable-resources",
+            "Resources that grant access the pack cannot see into are rejected (templates, charts, group "
+            "memberships, pod identities, policies referenced by name, sharing with other accounts)",
+            frozenset(UNVERIFIABLE),
+            _unverifiable_check,
         ),
         resource_policy(
             "kubernetes-rbac-read-only",
@@ -323,13 +622,26 @@ def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
             description="Attached customer managed policies are declared in this stack and grant only List/Read",
             validate=_never_raise(_customer_attachments),
             enforcement_level=EnforcementLevel.MANDATORY,
+            config_schema=PolicyConfigSchema(properties={"assumableRoleNames": ROLE_NAMES_SCHEMA}),
+        ),
+        StackValidationPolicy(
+            name="iam-declared-identities",
+            description="Credentials and permission-set assignments are for users and permission sets declared here",
+            validate=_never_raise(_declared_targets),
+            enforcement_level=EnforcementLevel.MANDATORY,
         ),
         StackValidationPolicy(
             name="cloudformation-stack-set-overrides",
             description="A StackSet's template passes again with each instance's parameter overrides",
             validate=_never_raise(_stack_set_overrides),
             enforcement_level=EnforcementLevel.MANDATORY,
-            config_schema=session_schema,
+            config_schema=PolicyConfigSchema(
+                properties={
+                    "maxSessionDuration": SESSION_SCHEMA,
+                    "trustedPrincipals": TRUSTED_PRINCIPALS_SCHEMA,
+                    "assumableRoleNames": ROLE_NAMES_SCHEMA,
+                }
+            ),
         ),
         StackValidationPolicy(
             name="kubernetes-bindings-allow-list",

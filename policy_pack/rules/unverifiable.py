@@ -1,0 +1,83 @@
+"""Resources that grant access the pack cannot see into: rejected, each with why and what to do instead.
+
+Pure functions over resolved properties (see unknowns.py). CloudFormation templates of the AWS provider are read
+instead (cloudformation.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import resource_types as types
+from .iam_documents import shown
+
+
+def _reject_native_template(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    return [
+        f"{resource_type} deploys a CloudFormation template the pack does not read (it reads aws.cloudformation "
+        "Stack and StackSet templateBody), so what it grants cannot be verified; use aws.cloudformation with the "
+        "template inline, or declare the resources directly"
+    ]
+
+
+def _reject_helm(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    return [
+        f"{resource_type} applies a chart's manifests, which the pack never sees, so the RBAC objects it may create "
+        "cannot be verified; declare the Kubernetes objects directly (or render the chart to a ConfigGroup)"
+    ]
+
+
+def _reject_group_membership(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    group = props.get("group", props.get("groups", props.get("groupName")))
+    return [
+        f"{resource_type} puts users in group {shown(group)}: a member gets whatever the group's policies grant, "
+        "including policies attached outside this stack, which the pack cannot see; attach read-only policies to "
+        "the user itself instead"
+    ]
+
+
+def _reject_native_user_groups(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    return _reject_group_membership(resource_type, props) if props.get("groups") else []
+
+
+def _reject_pod_identity(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    return [
+        f"{resource_type} hands role {shown(props.get('roleArn'))} to the pods of service account "
+        f"{shown(props.get('serviceAccount'))}; the pack cannot see what that role grants, so it cannot be verified; "
+        "the inventory needs no pod identity: remove it"
+    ]
+
+
+def _reject_customer_reference(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    field = (
+        "customerManagedPolicyReferences"
+        if resource_type == types.NATIVE_PERMISSION_SET
+        else "customerManagedPolicyReference"
+    )
+    if resource_type == types.NATIVE_PERMISSION_SET and not props.get(field):
+        return []
+    return [
+        f"{field} {shown(props.get(field))} attaches, by name, a customer managed policy in each assigned account, "
+        "which the pack cannot read, so it cannot be verified; use an inline policy or a read-only AWS managed policy"
+    ]
+
+
+def _reject_sharing(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    target = props.get("principal", props.get("accountId", props.get("resourceArn")))
+    return [
+        f"{resource_type} shares access with {shown(target)}: what the shared resource or delegated service "
+        "exposes is not in this stack, so it cannot be verified; the inventory needs no sharing: remove it"
+    ]
+
+
+Rejection = Callable[[str, Mapping[str, Any]], list[str]]
+UNVERIFIABLE: dict[str, Rejection] = {
+    **dict.fromkeys(types.NATIVE_CLOUDFORMATION_TYPES, _reject_native_template),
+    **dict.fromkeys(types.HELM_TYPES, _reject_helm),
+    **dict.fromkeys(types.GROUP_MEMBERSHIP_TYPES | {types.NATIVE_GROUP_MEMBERSHIP}, _reject_group_membership),
+    types.NATIVE_USER: _reject_native_user_groups,
+    **dict.fromkeys(types.POD_IDENTITY_TYPES, _reject_pod_identity),
+    **dict.fromkeys(types.SSO_CUSTOMER_ATTACHMENT_TYPES | {types.NATIVE_PERMISSION_SET}, _reject_customer_reference),
+    **dict.fromkeys(types.SHARING_TYPES, _reject_sharing),
+}

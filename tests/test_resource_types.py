@@ -1,0 +1,48 @@
+"""Every type token the pack knows is spelled as the SDK spells it: a misspelt token checks nothing, silently."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pytest
+
+from policy_pack.rules.resource_types import all_types
+from tests.conftest import PROJECT_DIR
+
+NATIVE_TOKENS = PROJECT_DIR / "tests" / "data" / "aws_native_tokens.json"
+
+
+def sdk_class(token: str) -> type:
+    """The SDK class a token names: `aws:s3/bucketPolicy:BucketPolicy` is `pulumi_aws.s3.BucketPolicy`."""
+    package, module, name = token.split(":")
+    if package == "aws":
+        module_name = "pulumi_aws." + module.split("/")[0].replace("lambda", "lambda_")
+    else:  # kubernetes:rbac.authorization.k8s.io/v1:ClusterRole -> pulumi_kubernetes.rbac.v1
+        group, version = module.split("/")
+        module_name = f"pulumi_kubernetes.{group.split('.')[0]}.{version}"
+    return getattr(importlib.import_module(module_name), name)
+
+
+@pytest.mark.parametrize("token", sorted(t for t in all_types() if t.startswith(("aws:", "kubernetes:"))))
+def test_each_token_is_the_sdk_class_token(token):
+    assert getattr(sdk_class(token), "pulumi_type", None) == token
+
+
+def test_aws_native_tokens_are_those_of_its_published_sdk():
+    """pulumi-aws-native is not installed (hundreds of MB); its tokens were read from its SDK source, recorded here."""
+    recorded = json.loads(NATIVE_TOKENS.read_text())
+    known = {entry["token"] for entry in recorded["tokens"]}
+    assert {t for t in all_types() if t.startswith("aws-native:")} <= known
+
+
+def test_dynamic_resource_tokens_are_those_the_python_sdk_registers():
+    from pulumi.dynamic import Resource
+
+    from components.aws_auth_mapping import AwsAuthMapping
+
+    class Plain(Resource):  # a dynamic resource declared with no module or name
+        pass
+
+    registered = {f"pulumi-python:{cls._resource_type_name}" for cls in (Plain, AwsAuthMapping)}
+    assert registered == {t for t in all_types() if t.startswith("pulumi-python:")}
