@@ -33,6 +33,8 @@ API_GROUP = re.compile(r"|[a-z0-9]([-a-z0-9.]*[a-z0-9])?")
 RESOURCE_NAME = re.compile(r"[a-z][a-z0-9.-]*")
 
 SESSION_SECONDS = (3600, 43200)
+KEY_SLOTS = (1, 2)
+OTHER_KEY_STATES = ("absent", "active", "inactive")
 EKS_MODES = ("auto", "accessEntry", "awsAuth")
 RBAC_VERBS = ("get", "list", "watch")
 
@@ -50,6 +52,10 @@ class UserConfig:
     name: str = "Axonius-Readonly"
     path: str = "/"
     access_key: bool = True
+    # Two key slots make a rotation without downtime: the active slot's key is the one handed to Axonius;
+    # the other slot's key is being introduced (`active`), switched off (`inactive`) or gone (`absent`).
+    active_key: int = 1
+    other_key: str = "absent"
 
 
 @dataclass(frozen=True)
@@ -212,14 +218,27 @@ def parse_stack_config(
 
 
 def _parse_user(reader: _Reader, value: Any) -> UserConfig:
-    raw = reader.mapping("user", value, ("name", "path", "accessKey"))
+    raw = reader.mapping("user", value, ("name", "path", "accessKey", "activeKey", "otherKey"))
     default = UserConfig()
+    access_key = reader.boolean("user", raw, "accessKey", default.access_key)
+    active_key = raw.get("activeKey", default.active_key)
+    if isinstance(active_key, bool) or active_key not in KEY_SLOTS:
+        reader.problem("user.activeKey", active_key, "1 or 2 (the key slot handed to Axonius)")
+        active_key = default.active_key
+    other_key = reader.choice(OTHER_KEY_STATES)("user.otherKey", raw.get("otherKey", default.other_key))
+    if not access_key:
+        chosen = {"activeKey": (active_key, default.active_key), "otherKey": (other_key, default.other_key)}
+        for key, (parsed, fallback) in chosen.items():
+            if parsed not in (None, fallback):
+                reader.problem(f"user.{key}", parsed, f"{fallback!r} or nothing while user.accessKey is false")
     return UserConfig(
         name=reader.text("user", raw, "name", default.name, IAM_NAME, IAM_NAME_TEXT),
         path=reader.text(
             "user", raw, "path", default.path, IAM_PATH, "'/' or '/a/path/' of printable ASCII, at most 512"
         ),
-        access_key=reader.boolean("user", raw, "accessKey", default.access_key),
+        access_key=access_key,
+        active_key=active_key,
+        other_key=other_key or default.other_key,
     )
 
 
