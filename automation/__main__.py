@@ -1,4 +1,4 @@
-"""python -m automation plan|preview|up|destroy|refresh --stack NAME (see README.md).
+"""python -m automation plan|preview|up|destroy|refresh|verify --stack NAME (see README.md).
 
 Exit codes: 0 fine; 1 failed or a mandatory policy violation; 2 usage, configuration or no Pulumi CLI.
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 from .mock_engine import DEFAULT_HOME_ACCOUNT
 from .operations import OPERATIONS, PulumiCliMissingError, render_result, run_operation
 from .plan import PlanError, plan, render_text, to_json
+from .verify import add_verify_command, run_verify
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,6 +36,7 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--show-secrets", action="store_true", help="print secret outputs")
         command.add_argument("--no-policy-pack", action="store_true", help="do not attach the policy pack")
         command.add_argument("--policy-pack-config", type=Path, help="policy config file (JSON)")
+    add_verify_command(commands)
     return root
 
 
@@ -74,6 +76,8 @@ def run_deployment(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "verify":
+        return run_verify(args)
     return run_plan(args) if args.command == "plan" else run_deployment(args)
 
 
