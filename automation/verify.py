@@ -147,7 +147,13 @@ def target_from_outputs(
     outputs: Mapping[str, Any], *, key_slot: int | None = None, environ: Mapping[str, str] | None = None
 ) -> VerifyTarget:
     """The stack's outputs as a plan to verify; `key_slot` picks a slot's key instead of the active one."""
-    environ = os.environ if environ is None else environ
+    try:
+        return _target(outputs, key_slot, os.environ if environ is None else environ)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise VerifyUsageError(f"the stack outputs are not as this program exports them ({error!r})") from None
+
+
+def _target(outputs: Mapping[str, Any], key_slot: int | None, environ: Mapping[str, str]) -> VerifyTarget:
     if key_slot is None:
         key_id, secret = _required(outputs, "accessKeyId"), _required(outputs, "secretAccessKey")
     else:

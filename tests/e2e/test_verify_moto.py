@@ -33,7 +33,22 @@ import requests
 
 import automation.__main__ as cli
 from automation.mock_engine import AwsMocks, MockRun, run_program
-from automation.verify import FAIL, PASS, WARN, CheckResult, target_from_outputs, verify
+from automation.verify import (
+    FAIL,
+    PASS,
+    WARN,
+    CheckResult,
+    Principal,
+    VerifyTarget,
+    assume_role,
+    aws_session,
+    check_cluster,
+    check_identity,
+    check_key,
+    check_reads,
+    target_from_outputs,
+    verify,
+)
 from tests.conftest import PROJECT_DIR, stack_config
 from tests.e2e.eks_authenticator import authenticator
 from tests.e2e.moto_deploy import (
@@ -183,16 +198,22 @@ def test_a_wrong_external_id_fails_that_role_only(world):
     assert by_cell(results)[(MEMBER, "assume-role")].status == PASS
 
 
+def member_role(stack: MotoStack) -> tuple[VerifyTarget, CheckResult, Principal | None]:
+    """The role in the second account, assumed as verify assumes it."""
+    target = target_from_outputs(stack.outputs)
+    home = aws_session(target.region, target.access_key_id, target.secret_access_key)
+    result, session = assume_role(home, target.roles[1], target, MEMBER)
+    return target, result, session and Principal(MEMBER, target.roles[1].arn, session, MEMBER)
+
+
 def test_a_role_capping_sessions_below_max_session_duration_fails(world):
     stack, _ = world
+    assert member_role(stack)[1].status == PASS
     with authorization_off(stack.url):
         stack.iam(MEMBER).update_role(RoleName="Axonius-Readonly-Role", MaxSessionDuration=3600)
-    results = run_verify(stack.outputs)
-    assert failing(results) == {(MEMBER, "assume-role")}
-    assert (
-        "caps sessions at 3600 s, shorter than maxSessionDuration 14400 s"
-        in by_cell(results)[(MEMBER, "assume-role")].detail
-    )
+    result = member_role(stack)[1]
+    assert result.status == FAIL
+    assert "caps sessions at 3600 s, shorter than maxSessionDuration 14400 s" in result.detail
 
 
 def test_reads_the_role_may_not_make_fail_with_access_denied(world):
@@ -201,11 +222,11 @@ def test_reads_the_role_may_not_make_fail_with_access_denied(world):
         iam = stack.iam(MEMBER)
         for policy in iam.list_attached_role_policies(RoleName="Axonius-Readonly-Role")["AttachedPolicies"]:
             iam.detach_role_policy(RoleName="Axonius-Readonly-Role", PolicyArn=policy["PolicyArn"])
-    results = run_verify(stack.outputs)
-    cells = by_cell(results)
-    reads = {(account, check) for account, check in cells if account == MEMBER and check.startswith("read ")}
-    assert len(reads) == READS and failing(results) == reads
-    assert all("AccessDenied" in cells[read].detail for read in reads), [cells[read].detail for read in reads]
+    target, _, principal = member_role(stack)
+    assert principal is not None
+    reads = check_reads(principal, target.permission_sets)
+    assert len(reads) == READS and {r.status for r in reads} == {FAIL}
+    assert all("AccessDenied" in r.detail for r in reads), [r.detail for r in reads]
 
 
 def test_a_key_of_another_user_fails_the_identity_check(world):
@@ -214,22 +235,25 @@ def test_a_key_of_another_user_fails_the_identity_check(world):
         iam = stack.iam(HOME)
         iam.create_user(UserName="someone-else")
         other = iam.create_access_key(UserName="someone-else")["AccessKey"]
-    outputs = {**stack.outputs, "accessKeyId": other["AccessKeyId"], "secretAccessKey": other["SecretAccessKey"]}
-    cells = by_cell(run_verify(outputs))
-    assert cells[(HOME, "identity")].status == FAIL
-    assert "signed in as arn:aws:iam::111111111111:user/someone-else" in cells[(HOME, "identity")].detail
+    target = target_from_outputs(stack.outputs)
+    result = check_identity(aws_session(target.region, other["AccessKeyId"], other["SecretAccessKey"]), target)
+    assert result.status == FAIL
+    assert "signed in as arn:aws:iam::111111111111:user/someone-else" in result.detail
+    unknown = check_identity(aws_session(target.region, "AKIANOTAKEY000000000", "x" * 40), target)
+    assert unknown.status == FAIL and unknown.detail.startswith("the key is not accepted")
 
 
 def test_an_inactive_key_fails_and_an_old_key_warns(world):
     stack, _ = world
-    aged = by_cell(run_verify(stack.outputs, now=datetime.now(UTC) + timedelta(days=91)))[(HOME, "key")]
+    target = target_from_outputs(stack.outputs)
+    home = aws_session(target.region, target.access_key_id, target.secret_access_key)
+    aged = check_key(home, target, datetime.now(UTC) + timedelta(days=91))
     assert aged.status == WARN and "is 91 days old; rotate it" in aged.detail
-    recent = by_cell(run_verify(stack.outputs, now=datetime.now(UTC) + timedelta(days=89)))[(HOME, "key")]
-    assert recent.status == PASS
+    assert check_key(home, target, datetime.now(UTC) + timedelta(days=89)).status == PASS
     with authorization_off(stack.url):
         key = stack.keys[1]
         stack.iam(HOME).update_access_key(UserName=key["UserName"], AccessKeyId=key["AccessKeyId"], Status="Inactive")
-    inactive = by_cell(run_verify(stack.outputs))[(HOME, "key")]
+    inactive = check_key(home, target, datetime.now(UTC))
     assert inactive.status == FAIL and inactive.detail == f"{key['AccessKeyId']} is Inactive"
 
 
@@ -237,15 +261,16 @@ def test_an_unmapped_identity_cannot_list_pods_and_a_group_reading_secrets_fails
     stack, clusters = world
     clusters.mapped["member-eks"].clear()  # no access entry / aws-auth entry for the role
     clusters.grants[GROUP].add(("list", "secrets"))
-    results = run_verify(stack.outputs)
-    assert failing(results) == {
-        ("eks member-eks", "eks pods"),
-        ("eks member-eks", "eks secrets"),
-        ("eks home-eks", "eks secrets"),
-    }
-    cells = by_cell(results)
-    assert "401 token not accepted" in cells[("eks member-eks", "eks pods")].detail
-    assert cells[("eks home-eks", "eks secrets")].detail.endswith("200 allowed")
+    target, _, principal = member_role(stack)
+    home_cluster, member_cluster = target.clusters
+    home = aws_session(target.region, target.access_key_id, target.secret_access_key)
+    assert principal is not None
+    member = {r.check: r for r in check_cluster(member_cluster, principal.session)}
+    assert member["eks pods"].status == FAIL and "401 token not accepted" in member["eks pods"].detail
+    assert member["eks secrets"].status == FAIL  # not even forbidden: not signed in
+    at_home = {r.check: r for r in check_cluster(home_cluster, home)}
+    assert at_home["eks pods"].status == PASS
+    assert at_home["eks secrets"].status == FAIL and at_home["eks secrets"].detail.endswith("200 allowed")
 
 
 def test_the_command_reads_an_outputs_file_and_exits_by_the_result(world, tmp_path, capsys):
