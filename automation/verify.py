@@ -510,25 +510,33 @@ def exit_code(results: Sequence[CheckResult]) -> int:
 
 
 def render_matrix(results: Sequence[CheckResult]) -> str:
-    """Accounts down, checks across; then every result that is not a plain pass, with its detail."""
+    """Accounts down, kinds of check across (a kind's worst status, and how many of several passed);
+    then every result that is not a pass, with its detail. `--json` has every check on its own."""
     accounts = list(dict.fromkeys(result.account for result in results))
-    checks = list(dict.fromkeys(result.check for result in results))
-    cell = {(r.account, r.check): r.status for r in results}
-    width = max(len(a) for a in accounts) if accounts else 7
-    header = f"{'account':<{width}}  " + "  ".join(checks)
-    lines = [header]
+    kinds = list(dict.fromkeys(result.check.split(" ")[0] for result in results))
+    cells: dict[tuple[str, str], list[str]] = {}
+    for result in results:
+        cells.setdefault((result.account, result.check.split(" ")[0]), []).append(result.status)
+    columns = {kind: max(len(kind), 10) for kind in kinds}
+    width = max(len(account) for account in [*accounts, "account"])
+    lines = [f"{'account':<{width}}  " + "  ".join(f"{kind:<{columns[kind]}}" for kind in kinds).rstrip()]
     for account in accounts:
-        row = "  ".join(f"{cell.get((account, check), '-'):<{len(check)}}" for check in checks)
-        lines.append(f"{account:<{width}}  {row}")
+        row = "  ".join(f"{_cell(cells.get((account, kind), [])):<{columns[kind]}}" for kind in kinds)
+        lines.append(f"{account:<{width}}  {row}".rstrip())
     failures = sum(r.status == FAIL for r in results)
     warnings = sum(r.status == WARN for r in results)
     lines.append(
         f"\n{len(results)} checks: {len(results) - failures - warnings} passed, {failures} failed, {warnings} warnings"
     )
-    for result in results:
-        if result.status != PASS:
-            lines.append(f"  {result.status} {result.account} {result.check}: {result.detail}")
+    lines += [f"  {r.status} {r.account} {r.check}: {r.detail}" for r in results if r.status != PASS]
     return "\n".join(lines)
+
+
+def _cell(statuses: list[str]) -> str:
+    if not statuses:
+        return "-"
+    worst = FAIL if FAIL in statuses else WARN if WARN in statuses else PASS
+    return worst if len(statuses) == 1 else f"{worst} {statuses.count(PASS)}/{len(statuses)}"
 
 
 def to_json(results: Sequence[CheckResult]) -> dict[str, Any]:

@@ -168,12 +168,17 @@ RESULTS = [
 
 def test_the_matrix_has_a_row_per_account_and_lists_what_did_not_pass():
     lines = render_matrix(RESULTS).splitlines()
-    assert lines[0].split() == ["account", "identity", "key", "assume-role", "deny", "iam:CreateUser"]
+    assert lines[0].split() == ["account", "identity", "key", "assume-role", "deny"]
     assert lines[1].split() == ["111111111111", "PASS", "WARN", "-", "-"]
     assert lines[2].split() == ["222222222222", "-", "-", "PASS", "FAIL"]
     assert "4 checks: 2 passed, 1 failed, 1 warnings" in lines
     assert "  FAIL 222222222222 deny iam:CreateUser: iam:CreateUser is ALLOWED; allowed by Admin" in lines
     assert not any(line.startswith("  PASS") for line in lines)
+
+
+def test_several_checks_of_a_kind_share_a_cell_with_the_worst_status_and_a_count():
+    reads = [CheckResult("1", f"read {s}", status, "") for s, status in (("ec2", PASS), ("s3", FAIL), ("iam", PASS))]
+    assert render_matrix(reads).splitlines()[1].split() == ["1", "FAIL", "2/3"]
 
 
 def test_json_and_exit_code_follow_the_failures():
