@@ -79,7 +79,8 @@ def key_slot_statuses(user: UserConfig) -> dict[int, str]:
         return {}
     statuses = {user.active_key: "Active"}
     if user.other_key != "absent":
-        statuses[3 - user.active_key] = user.other_key.capitalize()
+        other_slot = 3 - user.active_key  # slots are 1 and 2
+        statuses[other_slot] = user.other_key.capitalize()
     return dict(sorted(statuses.items()))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from automation.mock_engine import AwsMocks, MockRun, run_program
+from components.inventory_user import key_slot_statuses
+from components.stack_config import UserConfig
 from tests.conftest import PROJECT_DIR, of_type, stack_config
 
 ACCESS_KEY = "aws:iam/accessKey:AccessKey"
@@ -39,6 +41,20 @@ def runs() -> list[MockRun]:
         run_program(PROJECT_DIR, "test", stack_config({"user": {"activeKey": a, "otherKey": o}}), [], AwsMocks())
         for a, o in ROTATION
     ]
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        (UserConfig(), {1: "Active"}),
+        (UserConfig(active_key=2), {2: "Active"}),
+        (UserConfig(active_key=1, other_key="active"), {1: "Active", 2: "Active"}),
+        (UserConfig(active_key=2, other_key="inactive"), {1: "Inactive", 2: "Active"}),
+        (UserConfig(access_key=False), {}),
+    ],
+)
+def test_slot_statuses(user, expected):
+    assert key_slot_statuses(user) == expected
 
 
 def test_slot_one_keeps_the_single_keys_resource_name(run_stack):
