@@ -326,37 +326,52 @@ def read_result(
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """A write that was not refused: whether it was tried at all, and what undoing it left behind."""
+
+    tried: bool = True
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Write:
-    """A write the adapter must not be able to make: `attempt` makes it (undoing it when it succeeds)."""
+    """A write the adapter must not be able to make: `attempt` raises ClientError when it is refused."""
 
     action: str
-    attempt: Callable[[boto3.Session], str | None]  # a note when the write could not be tried
+    attempt: Callable[[boto3.Session], Outcome]
 
 
-def _run_instances(session: boto3.Session) -> str | None:
+def _undo(undo: Callable[[], object], what: str) -> Outcome:
+    """Undo a write that should have been refused; errors here must not read as the write being denied."""
+    try:
+        undo()
+    except (ClientError, BotoCoreError) as error:
+        return Outcome(note=f"; could not remove {what}, remove it by hand ({error})")
+    return Outcome(note=f"; {what} removed again")
+
+
+def _run_instances(session: boto3.Session) -> Outcome:
     session.client("ec2").run_instances(
         ImageId="ami-12c6146b", InstanceType="t3.micro", MinCount=1, MaxCount=1, DryRun=True
     )
-    return None
+    return Outcome()  # not reached on AWS: an allowed DryRun answers DryRunOperation
 
 
-def _create_user(session: boto3.Session) -> str | None:
+def _create_user(session: boto3.Session) -> Outcome:
     iam = session.client("iam")
     name = f"{PROBE_PREFIX}-{uuid.uuid4().hex[:12]}"
     iam.create_user(UserName=name)
-    iam.delete_user(UserName=name)
-    return None
+    return _undo(lambda: iam.delete_user(UserName=name), f"user {name}")
 
 
-def _put_object(session: boto3.Session) -> str | None:
+def _put_object(session: boto3.Session) -> Outcome:
     s3 = session.client("s3")
     buckets = s3.list_buckets().get("Buckets", [])
     if not buckets:
-        return "no bucket in this account to try it on"
+        return Outcome(tried=False, note="no bucket in this account to try it on")
     bucket, key = buckets[0]["Name"], f"{PROBE_PREFIX}-{uuid.uuid4().hex[:12]}"
     s3.put_object(Bucket=bucket, Key=key, Body=b"")
-    s3.delete_object(Bucket=bucket, Key=key)
-    return None
+    return _undo(lambda: s3.delete_object(Bucket=bucket, Key=key), f"object s3://{bucket}/{key}")
 
 
 WRITES = (
@@ -372,8 +387,9 @@ def check_writes(principal: Principal) -> list[CheckResult]:
 
 def write_result(principal: Principal, write: Write) -> CheckResult:
     check = f"deny {write.action}"
+    outcome = Outcome()
     try:
-        skipped = write.attempt(principal.session)
+        outcome = write.attempt(principal.session)
     except ClientError as error:
         code, message = _error(error)
         if code in DENIED_CODES:
@@ -382,11 +398,11 @@ def write_result(principal: Principal, write: Write) -> CheckResult:
             return CheckResult(principal.label, check, FAIL, f"not shown to be denied: {code}: {message}")
     except BotoCoreError as error:
         return CheckResult(principal.label, check, FAIL, f"not shown to be denied: {error}")
-    else:
-        if skipped:
-            return CheckResult(principal.label, check, WARN, f"not tried: {skipped}")
+    if not outcome.tried:
+        return CheckResult(principal.label, check, WARN, f"not tried: {outcome.note}")
     culprit = allowing_policies(principal, write.action)
-    return CheckResult(principal.label, check, FAIL, f"{write.action} is ALLOWED for {principal.arn}; {culprit}")
+    detail = f"{write.action} is ALLOWED for {principal.arn}; {culprit}{outcome.note}"
+    return CheckResult(principal.label, check, FAIL, detail)
 
 
 def action_matches(pattern: str, action: str) -> bool:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from botocore.auth import SigV4QueryAuth
+from botocore.auth import SIGV4_TIMESTAMP, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from moto.iam.access_control import CreateAccessKeyFailure, create_access_key
 from moto.iam.models import get_account_id_from
@@ -46,15 +47,20 @@ def caller_arn(token: str, cluster_name: str) -> str | None:
         key = create_access_key(get_account_id_from(key_id), "aws", key_id, headers)
     except CreateAccessKeyFailure:
         return None
-    unsigned = {name: value for name, value in query.items() if not name.startswith("X-Amz-")}
+    signed_at = datetime.strptime(query.get("X-Amz-Date", ""), SIGV4_TIMESTAMP).replace(tzinfo=UTC)
+    if datetime.now(UTC) > signed_at + timedelta(seconds=int(query.get("X-Amz-Expires", "0"))):
+        return None  # expired, as STS would answer
+    unsigned = [(name, value) for name, value in parse_qsl(parts.query) if name != "X-Amz-Signature"]
     request = AWSRequest(
         method="GET",
         url=f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(unsigned)}",
         headers={"host": parts.netloc, CLUSTER_HEADER: cluster_name},
     )
-    request.context["timestamp"] = query.get("X-Amz-Date", "")
-    SigV4QueryAuth(key.create_credentials(), service, region, expires=URL_LIFETIME_SECONDS).add_auth(request)
-    if dict(parse_qsl(urlsplit(request.url).query)).get("X-Amz-Signature") != query.get("X-Amz-Signature"):
+    request.context["timestamp"] = query["X-Amz-Date"]
+    # The signature for the token's own time and query (add_auth would sign anew for the current time).
+    signer = SigV4QueryAuth(key.create_credentials(), service, region, expires=URL_LIFETIME_SECONDS)
+    expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
+    if expected != query.get("X-Amz-Signature"):
         return None
     return iam_identity(key.arn)
 

@@ -7,6 +7,7 @@ switches off or deletes keys as the engine would, and keeps every other key.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,7 +75,7 @@ class MotoStack:
                     clients[account] = self.iam(account)
                 _create(clients[account], kind, presentable(resource.inputs, True))
         self._reconcile_keys(run, clients.get(DEFAULT_HOME_ACCOUNT) or self.iam(DEFAULT_HOME_ACCOUNT))
-        self.outputs = {name: output.value for name, output in run.outputs.items()}
+        self.outputs = copy.deepcopy({name: output.value for name, output in run.outputs.items()})
         self._put_moto_keys_in_outputs()
 
     def _reconcile_keys(self, run: MockRun, iam) -> None:

@@ -46,6 +46,7 @@ from automation.verify import (
     check_identity,
     check_key,
     check_reads,
+    check_writes,
     target_from_outputs,
     verify,
 )
@@ -180,6 +181,7 @@ def test_administrator_access_on_a_role_fails_its_writes_and_names_the_policy(wo
     detail = by_cell(results)[(MEMBER, "deny iam:CreateUser")].detail
     assert detail.startswith("iam:CreateUser is ALLOWED for arn:aws:iam::222222222222:role/Axonius-Readonly-Role")
     assert "allowed by AdministratorAccess (arn:aws:iam::aws:policy/AdministratorAccess)" in detail
+    assert "; user axonius-verify-probe-" in detail and detail.endswith(" removed again")
     with authorization_off(stack.url):
         users = stack.iam(MEMBER).list_users()["Users"]
     assert not [u for u in users if u["UserName"].startswith("axonius-verify")]  # the probe cleaned up after itself
@@ -227,6 +229,18 @@ def test_reads_the_role_may_not_make_fail_with_access_denied(world):
     reads = check_reads(principal, target.permission_sets)
     assert len(reads) == READS and {r.status for r in reads} == {FAIL}
     assert all("AccessDenied" in r.detail for r in reads), [r.detail for r in reads]
+
+
+def test_a_write_with_nothing_to_write_to_is_a_warning_not_a_pass(world):
+    stack, _ = world
+    with authorization_off(stack.url):
+        admin(stack.url, MEMBER).client("s3", endpoint_url=stack.url).delete_bucket(Bucket=f"inventory-{MEMBER}")
+    _, _, principal = member_role(stack)
+    assert principal is not None
+    writes = {r.check: r for r in check_writes(principal)}
+    assert writes["deny s3:PutObject"].status == WARN
+    assert writes["deny s3:PutObject"].detail == "not tried: no bucket in this account to try it on"
+    assert writes["deny iam:CreateUser"].status == PASS
 
 
 def test_a_key_of_another_user_fails_the_identity_check(world):
