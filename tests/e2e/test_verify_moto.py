@@ -17,6 +17,9 @@ What moto does not evaluate, and how these tests go around it (FINDINGS.md, "mot
   corrects that one computation for the duration of these tests (`rest_json_get_signatures_checked_as_aws_does`).
 - moto's server does not accept presigned (query-string) signatures, so the Kubernetes APIs check EKS tokens
   with `tests/e2e/eks_authenticator.py`, which verifies the SigV4 query signature against the secret moto holds.
+- moto loads AWS managed policies only with MOTO_IAM_LOAD_MANAGED_POLICIES (seconds per account): the test that
+  attaches AdministratorAccess adds that one policy from moto's own copy of AWS's data.
+- moto has no `ssm:DescribeInstanceInformation`; verify's SSM read is `ssm:DescribeParameters` (names, no values).
 - Security Hub is not enabled in moto's accounts (`InvalidAccessException`): the "not enabled counts as
   reachable" case is moto's own answer.
 """
