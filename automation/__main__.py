@@ -1,4 +1,5 @@
-"""python -m automation plan|pack-config|deployer-policy|preview|up|destroy|refresh --stack NAME (see README.md).
+"""python -m automation plan|pack-config|deployer-policy|preview|up|destroy|refresh|verify --stack NAME
+(see README.md).
 
 Exit codes: 0 fine; 1 failed or a mandatory policy violation; 2 usage, configuration or no Pulumi CLI.
 """
@@ -28,6 +29,7 @@ from .operations import (
 from .pack_client import PolicyPackError, stack_pack_config
 from .plan import POLICY_CONFIG, PROJECT_DIR, PlanError, plan, render_text, to_json
 from .stack_file import StackFileError
+from .verify import add_verify_command, run_verify
 
 
 def parser() -> argparse.ArgumentParser:
@@ -65,6 +67,7 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--create", action="store_true", help="run even if stacks/Pulumi.<stack>.yaml does not exist yet"
         )
+    add_verify_command(commands)
     return root
 
 
@@ -178,7 +181,12 @@ def run_pack_config(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    handlers = {"plan": run_plan, "pack-config": run_pack_config, "deployer-policy": run_deployer_policy}
+    handlers = {
+        "plan": run_plan,
+        "pack-config": run_pack_config,
+        "deployer-policy": run_deployer_policy,
+        "verify": run_verify,
+    }
     return handlers.get(args.command, run_deployment)(args)
 
 

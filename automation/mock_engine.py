@@ -117,9 +117,9 @@ class AwsMocks(pulumi.runtime.Mocks):
             arn = self.iam_arn(account, "policy", path, name)
             return arn, {**inputs, "arn": arn, "policyId": _stable_id("ANPA", arn, self.salt)}
         if args.typ == "aws:iam/accessKey:AccessKey":
-            key_id = _stable_id("AKIA", account, str(inputs.get("user")), self.salt, length=16)
+            key_id = _stable_id("AKIA", account, str(inputs.get("user")), args.name, self.salt, length=16)
             secret = _stable_id("", key_id, "secret", length=40)
-            return key_id, {**inputs, "secret": secret, "status": "Active"}
+            return key_id, {**inputs, "secret": secret, "status": inputs.get("status") or "Active"}
         return _stable_id(f"{args.name}-", account, args.typ, self.salt, length=8), inputs
 
     def eks_cluster(self, name: str, region: str, provider_reference: str) -> dict | tuple[dict, list]:

@@ -14,7 +14,7 @@ import pulumi_aws as aws
 from policy_pack.rules.iam_actions import ActionCatalog
 
 from .deploy_identity import provider_role_name
-from .eks_access import EksReadOnlyAccess, find_cluster
+from .eks_access import ClusterTarget, EksReadOnlyAccess, find_cluster
 from .eks_identity import cluster_identity
 from .inventory_role import InventoryRole, account_provider
 from .inventory_user import InventoryUser
@@ -181,11 +181,45 @@ def declare_access(
             "roleArnFile": role_arn_outputs.apply(", ".join),
             "roleArnFileJson": role_arn_file_json(role_arn_outputs, role_external_ids),
             "eksClusters": [cluster.summary for cluster in clusters],
+            **verify_outputs(config, targets),
         }
     )
     if user.access_key is not None:
-        outputs["accessKeyId"] = user.access_key_id
-        outputs["secretAccessKey"] = user.secret_access_key
+        outputs.update(access_key_outputs(user))
+    return outputs
+
+
+def verify_outputs(config: StackConfig, targets: list[ClusterTarget]) -> dict[str, Any]:
+    """What `python -m automation verify` needs besides the user, the role file and `eksClusters`."""
+    return {
+        "permissionSets": list(config.permissions.sets),
+        "maxSessionDuration": config.roles.max_session_duration,
+        "region": aws.config.region,
+        "eksEndpoints": [
+            {
+                "name": target.cluster.name,
+                "region": target.cluster.region,
+                "account": target.account_id,
+                "endpoint": target.endpoint,
+                "certificateAuthority": target.certificate_authority,
+            }
+            for target in targets
+        ],
+    }
+
+
+def access_key_outputs(user: InventoryUser) -> dict[str, Any]:
+    """The active key as `accessKeyId`/`secretAccessKey`, and every slot's key: what a rotation hands over."""
+    outputs: dict[str, Any] = {
+        "accessKeyId": user.access_key_id,
+        "secretAccessKey": user.secret_access_key,
+        "activeKey": user.active_slot,
+        "accessKeys": [
+            {"slot": slot, "accessKeyId": key.id, "status": key.status} for slot, key in user.access_keys.items()
+        ],
+    }
+    for slot, key in user.access_keys.items():
+        outputs[f"secretAccessKey{slot}"] = pulumi.Output.secret(key.secret)
     return outputs
 
 

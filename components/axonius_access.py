@@ -61,8 +61,22 @@ class AxoniusAccess(pulumi.ComponentResource):
     """Per cluster: name, region, account, mode used and the identity mapped."""
     organization: pulumi.Output[dict[str, Any] | None]
     """Organization mode: organization ID, role name, external ID and StackSet, as Axonius's organizations mode asks."""
+    permission_sets: pulumi.Output[list[str]]
+    """The permission sets granted: what `python -m automation verify` reads once per service."""
+    max_session_duration: pulumi.Output[int]
+    """The role session length, in seconds, that `verify` asks for."""
+    region: pulumi.Output[str]
+    eks_endpoints: pulumi.Output[list[dict[str, str]]]
+    """Per cluster: name, region, account, API endpoint and CA, for `verify`."""
     access_key_id: pulumi.Output[str | None]
+    """The active slot's access key ID: the one handed to Axonius."""
     secret_access_key: pulumi.Output[str | None]
+    active_key: pulumi.Output[int | None]
+    """The active access-key slot, 1 or 2."""
+    access_keys: pulumi.Output[list[dict[str, Any]] | None]
+    """Every slot's key: slot, access key ID and status."""
+    secret_access_key1: pulumi.Output[str | None]
+    secret_access_key2: pulumi.Output[str | None]
 
     def __init__(self, name: str, args: AxoniusAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Everything is checked before the component itself is registered: a bad value declares nothing.

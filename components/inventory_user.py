@@ -48,7 +48,12 @@ class InventoryUser(pulumi.ComponentResource):
             target=target,
             opts=child,
         )
-        self.access_key = aws.iam.AccessKey(name, user=self.user.name, opts=child) if user.access_key else None
+        self.access_keys = {
+            slot: aws.iam.AccessKey(key_resource_name(name, slot), user=self.user.name, status=status, opts=child)
+            for slot, status in key_slot_statuses(user).items()
+        }
+        self.active_slot = user.active_key if user.access_key else None
+        self.access_key = self.access_keys.get(user.active_key)
         self.name = self.user.name
         self.arn = self.user.arn
         self.unique_id = self.user.unique_id
@@ -63,5 +68,22 @@ class InventoryUser(pulumi.ComponentResource):
                 "policyArns": self.policy_arns,
                 "accessKeyId": self.access_key_id,
                 "secretAccessKey": self.secret_access_key,
+                "activeKey": self.active_slot,
             }
         )
+
+
+def key_slot_statuses(user: UserConfig) -> dict[int, str]:
+    """The access key in each slot that exists and its status: the active slot's is always `Active`."""
+    if not user.access_key:
+        return {}
+    statuses = {user.active_key: "Active"}
+    if user.other_key != "absent":
+        other_slot = 3 - user.active_key  # slots are 1 and 2
+        statuses[other_slot] = user.other_key.capitalize()
+    return dict(sorted(statuses.items()))
+
+
+def key_resource_name(name: str, slot: int) -> str:
+    """Slot 1 keeps the name the single key always had, so deployed stacks keep their key's URN."""
+    return name if slot == 1 else f"{name}-key-{slot}"

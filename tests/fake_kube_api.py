@@ -2,6 +2,11 @@
 
 GET/PUT/POST `/api/v1/namespaces/kube-system/configmaps[/aws-auth]`; a PUT whose resourceVersion is
 not the current one gets 409 Conflict, as the real API server answers.
+
+With `authenticate` (token to the caller's groups, or None) and `grants` (group to the (verb, resource)
+pairs its ClusterRole allows), cluster-wide lists `GET /api/v1/<resource>` answer as an RBAC-enforcing
+server does: 401 for a token it does not accept, 403 Forbidden for what no group of the caller may do,
+200 with an empty list otherwise.
 """
 
 from __future__ import annotations
@@ -11,13 +16,22 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 COLLECTION = "/api/v1/namespaces/kube-system/configmaps"
 ITEM = f"{COLLECTION}/aws-auth"
 
 
 class FakeKubeApi:
-    def __init__(self, data: dict[str, str] | None = None, token: str = "test-token") -> None:
+    def __init__(
+        self,
+        data: dict[str, str] | None = None,
+        token: str = "test-token",
+        authenticate: Callable[[str], list[str] | None] | None = None,
+        grants: dict[str, set[tuple[str, str]]] | None = None,
+    ) -> None:
+        self.authenticate = authenticate
+        self.grants = grants or {}
         self.lock = threading.Lock()
         self.version = 0
         self.config_map: dict[str, Any] | None = None
@@ -98,7 +112,20 @@ class FakeKubeApi:
             def body(self) -> dict[str, Any]:
                 return json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
 
+            def rbac_list(self, resource: str) -> None:
+                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                groups = api.authenticate(token) if api.authenticate else None
+                if groups is None:
+                    return self.status(401, "Unauthorized")
+                if not any(("list", resource) in api.grants.get(group, set()) for group in groups):
+                    return self.status(403, "Forbidden")
+                kind = resource[:-1].capitalize() + "List"
+                self.reply(200, {"kind": kind, "apiVersion": "v1", "metadata": {}, "items": []})
+
             def do_GET(self) -> None:
+                listed = urlsplit(self.path).path.removeprefix("/api/v1/")
+                if api.authenticate and "/" not in listed and listed != self.path:
+                    return self.rbac_list(listed)
                 if not self.authorized():
                     return
                 if self.path != ITEM:

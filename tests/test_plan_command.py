@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,7 +37,7 @@ def test_text_lists_resources_by_account_outputs_and_verdicts(capsys):
     assert "Account 111111111111 (home: the inventory user)" in out
     assert "Account 222222222222 (deployed through arn:aws:iam::222222222222:role/OrganizationAccountAccessRole)" in out
     assert "policy Axonius-Readonly-ReadOnly-1 (6,137 chars)" in out
-    assert "secretAccessKey  [secret]" in out and "roleArnFileJson  [secret]" in out
+    assert re.search(r"\n  secretAccessKey +\[secret\]", out) and re.search(r"\n  roleArnFileJson +\[secret\]", out)
     assert "Policy pack: 0 finding(s), 0 mandatory" in out
 
 
