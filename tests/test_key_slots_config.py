@@ -32,17 +32,21 @@ def test_every_step_of_a_rotation_parses(catalog, active, other):
         ({"activeKey": 3}, "user.activeKey: 3 is not accepted; expected 1 or 2"),
         ({"activeKey": "2"}, "user.activeKey: '2' is not accepted; expected 1 or 2"),
         ({"activeKey": True}, "user.activeKey: True is not accepted; expected 1 or 2"),
-        ({"otherKey": "deleted"}, "user.otherKey: 'deleted' is not accepted; expected one of absent, active, inactive"),
-        ({"otherKey": False}, "user.otherKey: False is not accepted; expected one of absent, active, inactive"),
+        ({"otherKey": "deleted"}, "user.otherKey: 'deleted' is not accepted; expected absent, active or inactive"),
+        ({"otherKey": False}, "user.otherKey: False is not accepted; expected absent, active or inactive"),
         (
             {"accessKey": False, "activeKey": 2},
-            "user.activeKey: 2 is not accepted; expected 1 or nothing while user.accessKey is false",
+            "user.activeKey: 2 is not accepted; expected 1 or no value when user.accessKey is false",
         ),
         (
             {"accessKey": False, "otherKey": "active"},
-            "user.otherKey: 'active' is not accepted; expected 'absent' or nothing while user.accessKey is false",
+            "user.otherKey: 'active' is not accepted; expected 'absent' or no value when user.accessKey is false",
         ),
-        ({"activeKy": 2}, "user.activeKy: unknown key; accepted keys are name, path, accessKey, activeKey, otherKey"),
+        (
+            {"activeKy": 2},
+            "user.activeKy: unknown key (did you mean activeKey?); accepted keys are name, path, accessKey, activeKey, "
+            "otherKey, maxManagedPolicies",
+        ),
     ],
 )
 def test_bad_slot_settings_name_the_key_the_value_and_what_is_accepted(catalog, user, expected):

@@ -186,6 +186,9 @@ def test_create_runs_a_stack_that_has_no_stack_file_yet(tmp_path):
     with pytest.raises(operations.StackFileMissingError):
         run_operation("preview", "org/p/fresh", project_dir=project, command=fake, environ=env)
     assert fake.calls == []
-    result = run_operation("preview", "org/p/fresh", project_dir=project, command=fake, environ=env, create=True)
+    # No pack here: the project folder holds only Pulumi.yaml.
+    result = run_operation(
+        "preview", "org/p/fresh", project_dir=project, command=fake, environ=env, create=True, policy_packs=[]
+    )
     args = command_args(fake, "preview")
     assert result.succeeded and args[args.index("--stack") + 1] == "org/p/fresh"
