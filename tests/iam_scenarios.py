@@ -16,8 +16,6 @@ the plan (the StackSet's template): `stack_models` is the one place to add it.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -29,6 +27,7 @@ import yaml
 from components.permission_sets import select_actions
 from components.stack_config import NAMESPACE, parse_stack_config
 from policy_pack.rules.iam_actions import default_catalog
+from tests.plan_runs import plan_json, run
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 NODE_DIR = PROJECT_DIR / "tests" / "node"
@@ -107,19 +106,6 @@ class Verdict:
 
 
 # ---- reading the plan ---------------------------------------------------------------------------------
-
-
-def plan_json(stack: str) -> dict[str, Any]:
-    """The real plan command's output, as a user runs it."""
-    command = [sys.executable, "-m", "automation", "plan", "--stack", stack, "--json", "--show-secrets"]
-    return json.loads(run(command, PROJECT_DIR))
-
-
-def run(command: list[str], cwd: Path, stdin: str = "") -> str:
-    completed = subprocess.run(command, input=stdin, cwd=cwd, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} exited {completed.returncode}: {completed.stderr}")
-    return completed.stdout
 
 
 def selected_actions(stack: str) -> tuple[str, ...]:

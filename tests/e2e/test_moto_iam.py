@@ -14,8 +14,6 @@ moto's known gaps, covered by the policy pack's tests instead (tests/test_pack_o
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,8 +22,8 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from tests.conftest import PROJECT_DIR
 from tests.e2e.moto_server import moto_server
+from tests.plan_runs import plan_json
 
 REGION = "us-east-1"
 HOME = "111111111111"
@@ -34,14 +32,7 @@ ROLE_NAME = "Axonius-Readonly-Role"
 
 @pytest.fixture(scope="module")
 def declared() -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "automation", "plan", "--stack", "prod", "--json", "--show-secrets"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout)
+    return plan_json("prod")
 
 
 @pytest.fixture(scope="module")

@@ -12,35 +12,24 @@ home account, where a wrong external ID must be refused.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.conftest import PROJECT_DIR
 from tests.e2e.moto_server import moto_server
 from tests.e2e.test_moto_iam import HOME, account_credentials, client, denied
+from tests.plan_runs import plan_json
 
 MEMBER = "333333333333"
 ROLE_NAME = "Axonius-Readonly-Role"
 EXTERNAL_ID = "ORG-WIDE-ID"
-PLAN = [sys.executable, "-m", "automation", "plan", "--stack", "org"]
 
 
 @pytest.fixture(scope="module")
 def declared() -> dict[str, Any]:
-    done = subprocess.run(
-        [*PLAN, "--json", "--show-secrets", "--organization", "stacks/organization.org.json"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout)
+    return plan_json("org", "--organization", "stacks/organization.org.json")
 
 
 @pytest.fixture(scope="module")
