@@ -19,8 +19,9 @@ from pulumi import automation as auto
 
 from components.stack_config import ConfigError
 
+from .display import finding_lines, one_line, output_value
 from .pack_client import PolicyPackError, Violation, mandatory, stack_pack_config
-from .plan import POLICY_CONFIG, PROJECT_DIR, output_value
+from .plan import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import StackFileError, StackSettings, read_stack_settings
 
 OPERATIONS = ("preview", "up", "destroy", "refresh")
@@ -270,10 +271,9 @@ def render_result(result: OperationResult) -> str:
         changes = ", ".join(f"{count} {op}" for op, count in sorted(result.change_summary.items()))
         lines.append(f"  changes: {changes}")
     for name, value in sorted(result.outputs.items()):
-        lines.append(f"  {name}: {value if isinstance(value, str) else json.dumps(value)}")
+        lines.append(f"  {name}: {one_line(value)}")
     lines.append(f"  policy pack: {len(result.violations)} finding(s), {len(result.mandatory_violations)} mandatory")
-    for violation in result.violations:
-        lines.append(f"    [{violation.level}] {violation.policy}: {violation.urn}\n        {violation.message}")
+    lines.extend(finding_lines(result.violations, "    "))
     if result.message and not result.succeeded:
         lines.append(f"  error: {result.message.strip()}")
     return "\n".join(lines)

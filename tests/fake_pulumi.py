@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
-from pulumi.automation import CommandResult
-from pulumi.automation._cmd import PulumiCommand
+from pulumi.automation import CommandResult, PulumiCommand
 from pulumi.automation.errors import create_command_error
 from pulumi.runtime.proto import events_pb2, events_pb2_grpc
 from semver import VersionInfo

@@ -7,8 +7,8 @@ import json
 import pulumi
 import pytest
 
+from automation.display import SECRET, presentable
 from automation.mock_engine import AwsMocks
-from automation.plan import SECRET, presentable
 from tests.conftest import of_type
 
 USER = "aws:iam/user:User"
