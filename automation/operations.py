@@ -71,38 +71,6 @@ class OperationResult:
         return 0 if self.succeeded and not self.mandatory_violations else 1
 
 
-class ProjectWorkspace(auto.LocalWorkspace):
-    """A LocalWorkspace that reads and writes stack settings in `stackConfigDir` (`stacks/`), as the CLI does.
-
-    LocalWorkspace looks for `Pulumi.<stack>.yaml` beside Pulumi.yaml and ignores `stackConfigDir`.
-    """
-
-    def __init__(self, project_dir: Path, **kwargs: Any) -> None:
-        self.config_dir = project_dir / stack_config_dir(project_dir)
-        super().__init__(work_dir=str(project_dir), **kwargs)
-
-    def _settings_path(self, stack_name: str) -> Path:
-        return settings_path(self.config_dir, stack_name)
-
-    def stack_settings(self, stack_name: str) -> auto.StackSettings:
-        path = self._settings_path(stack_name)
-        data = yaml.safe_load(path.read_text()) if path.exists() else {}
-        return auto.StackSettings._deserialize(data or {})
-
-    def save_stack_settings(self, stack_name: str, settings: auto.StackSettings) -> None:
-        """Write settings; structured values the SDK's StackSettings cannot hold are kept from the file."""
-        path = self._settings_path(stack_name)
-        existing = (yaml.safe_load(path.read_text()) or {}) if path.exists() else {}
-        document = settings._serialize()
-        kept = {
-            k: v for k, v in (existing.get("config") or {}).items() if isinstance(v, (dict, list)) and "secure" not in v
-        }
-        if kept:
-            document["config"] = {**kept, **(document.get("config") or {})}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(document, sort_keys=False))
-
-
 def settings_path(config_dir: Path, stack_name: str) -> Path:
     """Where the CLI keeps a stack's settings; `org/project/dev` and `dev` share `Pulumi.dev.yaml`."""
     return config_dir / f"Pulumi.{stack_name.split('/')[-1]}.yaml"
@@ -133,13 +101,20 @@ def workspace(
     project_dir: Path = PROJECT_DIR,
     command: auto.PulumiCommand | None = None,
     environ: Mapping[str, str] | None = None,
-) -> ProjectWorkspace:
+) -> auto.LocalWorkspace:
+    """The project's workspace; every config read and write goes through the CLI, which honours `stackConfigDir`.
+
+    LocalWorkspace's own `stack_settings()` / `save_stack_settings()` ignore `stackConfigDir` (they use
+    `Pulumi.<stack>.yaml` beside Pulumi.yaml: pulumi/pulumi#10305, open), but the SDK calls them only when a
+    workspace is built with `stack_settings=`, which this one never is; we read stack files ourselves
+    (`stack_settings` below).
+    """
     try:
         command = command or auto.PulumiCommand()
     except FileNotFoundError as error:
         raise PulumiCliMissingError() from error
     env = backend_environment(project_dir, os.environ if environ is None else environ)
-    return ProjectWorkspace(project_dir, env_vars=env, pulumi_command=command)
+    return auto.LocalWorkspace(work_dir=str(project_dir), env_vars=env, pulumi_command=command)
 
 
 def policy_event(event: auto.EngineEvent) -> Violation | None:

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 import automation.__main__ as cli
 from automation import operations
@@ -128,26 +127,6 @@ def test_no_policy_pack_when_asked(capsys, monkeypatch, tmp_path):
     assert "preview of stack dev succeeded" in capsys.readouterr().out
 
 
-def test_stack_settings_are_read_and_written_in_stacks(tmp_path):
-    project = tmp_path / "project"
-    (project / "stacks").mkdir(parents=True)
-    (project / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
-    (project / "stacks" / "Pulumi.dev.yaml").write_text((PROJECT_DIR / "stacks" / "Pulumi.dev.yaml").read_text())
-    workspace = operations.ProjectWorkspace(project, pulumi_command=FakePulumiCommand())
-    settings = workspace.stack_settings("dev")
-    assert settings.config["aws:region"] == "us-east-1"
-    settings.config["aws:region"] = "eu-west-1"
-    workspace.save_stack_settings("dev", settings)
-    saved = yaml.safe_load((project / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
-    assert saved["aws:region"] == "eu-west-1"
-    # The SDK's StackSettings drops structured values; saving must not lose them.
-    assert saved["axonius-aws-access:roles"] == {
-        "name": "Axonius-Readonly-Dev-Role",
-        "accounts": [{"id": "222222222222"}],
-    }
-    assert not (project / "Pulumi.dev.yaml").exists()
-
-
 def test_without_the_cli_preview_exits_2_with_how_to_install(tmp_path):
     env = {**os.environ, "PATH": str(Path(sys.executable).parent), "PULUMI_HOME": str(tmp_path)}
     assert not any((Path(p) / "pulumi").exists() for p in env["PATH"].split(os.pathsep))
@@ -192,3 +171,6 @@ def test_create_runs_a_stack_that_has_no_stack_file_yet(tmp_path):
     )
     args = command_args(fake, "preview")
     assert result.succeeded and args[args.index("--stack") + 1] == "org/p/fresh"
+    # The SDK writes `Pulumi.<stack>.yaml` beside Pulumi.yaml (ignoring stackConfigDir, pulumi/pulumi#10305) only
+    # for a workspace built with stack_settings=; ours is not, so the only file the run adds is the state folder.
+    assert sorted(path.name for path in project.iterdir()) == [operations.STATE_DIR, "Pulumi.yaml"]
