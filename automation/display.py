@@ -16,8 +16,11 @@ SECRET = "[secret]"
 class SecretAware(Protocol):
     """A stack output as the mock engine or the Automation API reports it."""
 
-    value: Any
-    secret: bool
+    @property
+    def value(self) -> Any: ...
+
+    @property
+    def secret(self) -> bool: ...
 
 
 def presentable(value: Any, show_secrets: bool) -> Any:

@@ -10,18 +10,17 @@ import base64
 import hashlib
 import json
 import runpy
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import resource_pb2
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.stack import Stack
 
 from .organization_file import Organization
 
@@ -246,13 +245,21 @@ def run_program(
     settings.set_root_resource(None)
     mocks.set_mocks(aws_mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     set_all_config(dict(config), secret_keys)
-    root = settings.get_root_resource()
-    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")))
-    outputs = {name: _resolve(value) for name, value in root.outputs.items()}
+    root = cast(Stack, pulumi.runtime.get_root_resource())  # set_mocks made the root: a Stack
+    outputs: dict[str, StackOutput] = {}
+
+    async def resolve_outputs() -> None:
+        for name, value in root.outputs.items():
+            output = pulumi.Output.from_input(value)
+            outputs[name] = StackOutput(value=await output.future(), secret=await output.is_secret())
+
+    # The SDK's runner for programs on mocks: it runs the function, then waits for what it returns (here the
+    # outputs' values) and for every outstanding registration, and raises what the program raised.
+    @pulumi.runtime.test
+    def program() -> Awaitable[None]:
+        runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+        return resolve_outputs()
+
+    program()
     # Registration order depends on thread timing; URN order keeps plans reproducible for review.
     return MockRun(resources=tuple(sorted(monitor.declared, key=lambda r: r.urn)), outputs=outputs)
-
-
-def _resolve(value: Any) -> StackOutput:
-    output = pulumi.Output.from_input(value)
-    return StackOutput(value=_sync_await(output.future()), secret=_sync_await(output.is_secret()))
