@@ -109,13 +109,13 @@ def stack_pack_config(config_file: Path, settings: StackSettings, user_arn: str 
 class PolicyPackProcess:
     """`python -u -m pulumi.policy <engine> .` in the pack folder; its port is the first line it prints."""
 
-    def __init__(self, pack_dir: Path, *, stack: str = "dev", project: str = PROJECT, dry_run: bool = True) -> None:
+    def __init__(self, pack_dir: Path, *, stack: str = "dev") -> None:
         env = {
             **os.environ,
             "PULUMI_CONFIG": "{}",
-            "PULUMI_PROJECT": project,
+            "PULUMI_PROJECT": PROJECT,
             "PULUMI_STACK": stack,
-            "PULUMI_DRY_RUN": "true" if dry_run else "false",
+            "PULUMI_DRY_RUN": "true",  # as in a preview: plan deploys nothing
         }
         # Nothing logs to the engine address unless a policy fails, which the stub never serves.
         self.process = subprocess.Popen(
