@@ -23,8 +23,8 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import Stack
 
 from .organization_file import Organization
+from .project import PROJECT
 
-PROJECT = "axonius-aws-access"
 DEFAULT_HOME_ACCOUNT = "111111111111"
 
 

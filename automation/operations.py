@@ -21,7 +21,7 @@ from components.stack_config import ConfigError
 
 from .display import finding_lines, one_line, output_value
 from .pack_client import PolicyPackError, Violation, mandatory, stack_pack_config
-from .plan import POLICY_CONFIG, PROJECT_DIR
+from .project import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import StackFileError, StackSettings, read_stack_settings
 
 OPERATIONS = ("preview", "up", "destroy", "refresh")

@@ -18,7 +18,8 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from components.stack_config import CONFIG_KEYS, NAMESPACE, StackConfig, parse_stack_config
 from policy_pack.rules.iam_actions import default_catalog
 
-from .mock_engine import PROJECT, DeclaredResource
+from .mock_engine import DeclaredResource
+from .project import PROJECT
 from .stack_file import StackSettings
 
 LEVELS = {

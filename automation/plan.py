@@ -23,10 +23,9 @@ from .mock_engine import (
 )
 from .organization_file import HOW_TO_MAKE, OrganizationFileError, load_organization
 from .pack_client import PolicyPackError, Violation, evaluate_stack, mandatory, stack_pack_config
+from .project import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import SECRET_PLACEHOLDER, StackFileError, read_stack_settings, stack_file
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-POLICY_CONFIG = Path("policy_pack") / "policy-config.json"
 ORGANIZATION_KEY = "axonius-aws-access:organization"
 # The real engine starts one plugin process per provider: 170 to 430 MB each (pulumi-aws#5226, #5860).
 PROVIDER_MB = (170, 430)

@@ -28,7 +28,8 @@ from pulumi.runtime.proto import (
 from pulumi.runtime.rpc import wrap_rpc_secret
 
 from automation.display import presentable
-from automation.mock_engine import PROJECT, AwsMocks, RecordingMonitor
+from automation.mock_engine import AwsMocks, RecordingMonitor
+from automation.project import PROJECT
 from tests.conftest import PROJECT_DIR
 from tests.installed import installed_venv
 
