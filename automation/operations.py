@@ -100,7 +100,6 @@ def backend_environment(project_dir: Path, environ: Mapping[str, str]) -> dict[s
 def workspace(
     project_dir: Path = PROJECT_DIR,
     command: auto.PulumiCommand | None = None,
-    environ: Mapping[str, str] | None = None,
 ) -> auto.LocalWorkspace:
     """The project's workspace; every config read and write goes through the CLI, which honours `stackConfigDir`.
 
@@ -113,7 +112,7 @@ def workspace(
         command = command or auto.PulumiCommand()
     except FileNotFoundError as error:
         raise PulumiCliMissingError() from error
-    env = backend_environment(project_dir, os.environ if environ is None else environ)
+    env = backend_environment(project_dir, os.environ)
     return auto.LocalWorkspace(work_dir=str(project_dir), env_vars=env, pulumi_command=command)
 
 
@@ -153,7 +152,6 @@ def run_operation(
     show_secrets: bool = False,
     on_output: Callable[[str], None] | None = None,
     command: auto.PulumiCommand | None = None,
-    environ: Mapping[str, str] | None = None,
     create: bool = False,
 ) -> OperationResult:
     """Run one operation on `stack`; the policy pack and its config are attached to preview and up.
@@ -168,7 +166,7 @@ def run_operation(
     packs = [str(p) for p in (policy_packs if policy_packs is not None else [project_dir / "policy_pack"])]
     if operation not in ("preview", "up") or not packs:
         policies = {"policy_packs": packs, "policy_pack_configs": []}
-        return _run(operation, stack, project_dir, policies, show_secrets, on_output, command, environ)
+        return _run(operation, stack, project_dir, policies, show_secrets, on_output, command)
     with tempfile.TemporaryDirectory(prefix="axonius-pack-config-") as scratch:
         config_file = policy_pack_config or project_dir / POLICY_CONFIG
         try:
@@ -176,7 +174,7 @@ def run_operation(
         except (ConfigError, PolicyPackError, StackFileError) as error:
             return OperationResult(operation, stack, succeeded=False, message=str(error), config_error=True)
         policies = {"policy_packs": packs, "policy_pack_configs": [str(config)]}
-        return _run(operation, stack, project_dir, policies, show_secrets, on_output, command, environ)
+        return _run(operation, stack, project_dir, policies, show_secrets, on_output, command)
 
 
 def _run(
@@ -187,9 +185,8 @@ def _run(
     show_secrets: bool,
     on_output: Callable[[str], None] | None,
     command: auto.PulumiCommand | None,
-    environ: Mapping[str, str] | None,
 ) -> OperationResult:
-    ws = workspace(project_dir, command, environ)
+    ws = workspace(project_dir, command)
     target = auto.Stack.create_or_select(stack, ws)
     violations: list[Violation] = []
 
