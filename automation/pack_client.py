@@ -166,19 +166,14 @@ class PolicyPackProcess:
             )
         self.stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config))
 
-    def analyze(self, resource: DeclaredResource | analyzer_pb2.AnalyzerResource) -> list[Violation]:
-        message = resource if isinstance(resource, analyzer_pb2.AnalyzerResource) else analyzer_resource(resource)
+    def analyze(self, message: analyzer_pb2.AnalyzerResource) -> list[Violation]:
         request = analyzer_pb2.AnalyzeRequest(
             type=message.type, properties=message.properties, urn=message.urn, name=message.name
         )
         return violations(self.stub.Analyze(request).diagnostics, default_urn=message.urn)
 
-    def analyze_stack(self, resources: Iterable[DeclaredResource | analyzer_pb2.AnalyzerResource]) -> list[Violation]:
-        messages = [
-            r if isinstance(r, analyzer_pb2.AnalyzerResource) else analyzer_resource(r, deployed=True)
-            for r in resources
-        ]
-        response = self.stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=messages))
+    def analyze_stack(self, messages: Iterable[analyzer_pb2.AnalyzerResource]) -> list[Violation]:
+        response = self.stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=list(messages)))
         return violations(response.diagnostics)
 
     def close(self) -> None:
@@ -250,5 +245,5 @@ def evaluate_stack(
     with PolicyPackProcess(pack_dir, stack=stack) as pack:
         if config:
             pack.configure(config)
-        found = [violation for resource in declared for violation in pack.analyze(resource)]
-        return found + pack.analyze_stack(declared)
+        found = [violation for resource in declared for violation in pack.analyze(analyzer_resource(resource))]
+        return found + pack.analyze_stack(analyzer_resource(resource, deployed=True) for resource in declared)
