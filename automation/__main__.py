@@ -27,7 +27,8 @@ from .operations import (
     stack_settings,
 )
 from .pack_client import PolicyPackError, stack_pack_config
-from .plan import POLICY_CONFIG, PROJECT_DIR, PlanError, plan, render_text, to_json
+from .plan import PlanError, plan, render_text, to_json
+from .project import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import StackFileError
 from .verify import add_verify_command, run_verify
 

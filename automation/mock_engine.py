@@ -10,22 +10,21 @@ import base64
 import hashlib
 import json
 import runpy
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import resource_pb2
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.stack import Stack
 
 from .organization_file import Organization
+from .project import PROJECT
 
-PROJECT = "axonius-aws-access"
 DEFAULT_HOME_ACCOUNT = "111111111111"
 
 
@@ -66,29 +65,30 @@ def provider_allowed_accounts(inputs: Mapping[str, Any]) -> list[str]:
 
 
 class AwsMocks(pulumi.runtime.Mocks):
-    """Answers shaped like AWS's: ARNs in the right account and partition, unique IDs, access keys.
-
-    `salt` changes the generated IDs, as re-creating a resource in AWS does.
-    """
+    """Answers shaped like AWS's: ARNs in the right account and partition, unique IDs, access keys."""
 
     def __init__(
         self,
         home_account: str = DEFAULT_HOME_ACCOUNT,
         partition: str = "aws",
-        salt: str = "",
-        cluster_authentication_modes: Mapping[str, str] | None = None,
-        missing_clusters: frozenset[str] = frozenset(),
         organization: Organization | None = None,
     ) -> None:
         self.home_account = home_account
         self.partition = partition
-        self.salt = salt
-        # EKS authentication mode by cluster name; clusters made today default to both.
-        self.cluster_authentication_modes = dict(cluster_authentication_modes or {})
-        self.missing_clusters = missing_clusters
         # Organizations calls are answered from this tree (the plan's --organization file).
         self.organization = organization
         self._provider_accounts: dict[str, str] = {}
+
+    def created_id(self, prefix: str, *parts: str, length: int = 17) -> str:
+        """The ID AWS gives what it creates: derived from `parts`, so two plans of one stack compare equal.
+
+        The hashed text ends in a separator (an empty last part): the IDs plans have always shown.
+        """
+        return _stable_id(prefix, *parts, "", length=length)
+
+    def authentication_mode(self, cluster: str) -> str:
+        """A cluster's EKS authentication mode: clusters made today default to both."""
+        return "API_AND_CONFIG_MAP"
 
     def account_of(self, provider_reference: str) -> str:
         urn = provider_reference.rsplit("::", 1)[0]
@@ -103,29 +103,27 @@ class AwsMocks(pulumi.runtime.Mocks):
             allowed = provider_allowed_accounts(inputs)
             if allowed:
                 self._provider_accounts[args.name] = allowed[0]
-            return _stable_id("provider-", args.name, self.salt), inputs
+            return self.created_id("provider-", args.name), inputs
         account = self.account_of(args.provider) if args.provider else self.home_account
         name = inputs.get("name") or args.name
         path = inputs.get("path", "/")
         if args.typ == "aws:iam/user:User":
-            unique_id = _stable_id("AIDA", account, name, self.salt)
+            unique_id = self.created_id("AIDA", account, name)
             return name, {**inputs, "arn": self.iam_arn(account, "user", path, name), "uniqueId": unique_id}
         if args.typ == "aws:iam/role:Role":
-            unique_id = _stable_id("AROA", account, name, self.salt)
+            unique_id = self.created_id("AROA", account, name)
             return name, {**inputs, "arn": self.iam_arn(account, "role", path, name), "uniqueId": unique_id}
         if args.typ == "aws:iam/policy:Policy":
             arn = self.iam_arn(account, "policy", path, name)
-            return arn, {**inputs, "arn": arn, "policyId": _stable_id("ANPA", arn, self.salt)}
+            return arn, {**inputs, "arn": arn, "policyId": self.created_id("ANPA", arn)}
         if args.typ == "aws:iam/accessKey:AccessKey":
-            key_id = _stable_id("AKIA", account, str(inputs.get("user")), args.name, self.salt, length=16)
+            key_id = self.created_id("AKIA", account, str(inputs.get("user")), args.name, length=16)
             secret = _stable_id("", key_id, "secret", length=40)
             return key_id, {**inputs, "secret": secret, "status": inputs.get("status") or "Active"}
-        return _stable_id(f"{args.name}-", account, args.typ, self.salt, length=8), inputs
+        return self.created_id(f"{args.name}-", account, args.typ, length=8), inputs
 
     def eks_cluster(self, name: str, region: str, provider_reference: str) -> dict | tuple[dict, list]:
         account = self.account_of(provider_reference) if provider_reference else self.home_account
-        if name in self.missing_clusters:
-            return {}, [("name", f"reading EKS Cluster ({name}): couldn't find resource")]  # as the provider fails
         endpoint_id = _stable_id("", account, region, name, length=32).lower()
         return {
             "id": name,
@@ -136,7 +134,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             "certificateAuthorities": [{"data": CERTIFICATE}],
             "accessConfigs": [
                 {
-                    "authenticationMode": self.cluster_authentication_modes.get(name, "API_AND_CONFIG_MAP"),
+                    "authenticationMode": self.authentication_mode(name),
                     "bootstrapClusterCreatorAdminPermissions": True,
                 }
             ],
@@ -246,13 +244,21 @@ def run_program(
     settings.set_root_resource(None)
     mocks.set_mocks(aws_mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     set_all_config(dict(config), secret_keys)
-    root = settings.get_root_resource()
-    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")))
-    outputs = {name: _resolve(value) for name, value in root.outputs.items()}
+    root = cast(Stack, pulumi.runtime.get_root_resource())  # set_mocks made the root: a Stack
+    outputs: dict[str, StackOutput] = {}
+
+    async def resolve_outputs() -> None:
+        for name, value in root.outputs.items():
+            output = pulumi.Output.from_input(value)
+            outputs[name] = StackOutput(value=await output.future(), secret=await output.is_secret())
+
+    # The SDK's runner for programs on mocks: it runs the function, then waits for what it returns (here the
+    # outputs' values) and for every outstanding registration, and raises what the program raised.
+    @pulumi.runtime.test
+    def program() -> Awaitable[None]:
+        runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+        return resolve_outputs()
+
+    program()
     # Registration order depends on thread timing; URN order keeps plans reproducible for review.
     return MockRun(resources=tuple(sorted(monitor.declared, key=lambda r: r.urn)), outputs=outputs)
-
-
-def _resolve(value: Any) -> StackOutput:
-    output = pulumi.Output.from_input(value)
-    return StackOutput(value=_sync_await(output.future()), secret=_sync_await(output.is_secret()))

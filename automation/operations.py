@@ -19,8 +19,9 @@ from pulumi import automation as auto
 
 from components.stack_config import ConfigError
 
+from .display import finding_lines, one_line, output_value
 from .pack_client import PolicyPackError, Violation, mandatory, stack_pack_config
-from .plan import POLICY_CONFIG, PROJECT_DIR, output_value
+from .project import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import StackFileError, StackSettings, read_stack_settings
 
 OPERATIONS = ("preview", "up", "destroy", "refresh")
@@ -70,38 +71,6 @@ class OperationResult:
         return 0 if self.succeeded and not self.mandatory_violations else 1
 
 
-class ProjectWorkspace(auto.LocalWorkspace):
-    """A LocalWorkspace that reads and writes stack settings in `stackConfigDir` (`stacks/`), as the CLI does.
-
-    LocalWorkspace looks for `Pulumi.<stack>.yaml` beside Pulumi.yaml and ignores `stackConfigDir`.
-    """
-
-    def __init__(self, project_dir: Path, **kwargs: Any) -> None:
-        self.config_dir = project_dir / stack_config_dir(project_dir)
-        super().__init__(work_dir=str(project_dir), **kwargs)
-
-    def _settings_path(self, stack_name: str) -> Path:
-        return settings_path(self.config_dir, stack_name)
-
-    def stack_settings(self, stack_name: str) -> auto.StackSettings:
-        path = self._settings_path(stack_name)
-        data = yaml.safe_load(path.read_text()) if path.exists() else {}
-        return auto.StackSettings._deserialize(data or {})
-
-    def save_stack_settings(self, stack_name: str, settings: auto.StackSettings) -> None:
-        """Write settings; structured values the SDK's StackSettings cannot hold are kept from the file."""
-        path = self._settings_path(stack_name)
-        existing = (yaml.safe_load(path.read_text()) or {}) if path.exists() else {}
-        document = settings._serialize()
-        kept = {
-            k: v for k, v in (existing.get("config") or {}).items() if isinstance(v, (dict, list)) and "secure" not in v
-        }
-        if kept:
-            document["config"] = {**kept, **(document.get("config") or {})}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(document, sort_keys=False))
-
-
 def settings_path(config_dir: Path, stack_name: str) -> Path:
     """Where the CLI keeps a stack's settings; `org/project/dev` and `dev` share `Pulumi.dev.yaml`."""
     return config_dir / f"Pulumi.{stack_name.split('/')[-1]}.yaml"
@@ -131,14 +100,20 @@ def backend_environment(project_dir: Path, environ: Mapping[str, str]) -> dict[s
 def workspace(
     project_dir: Path = PROJECT_DIR,
     command: auto.PulumiCommand | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> ProjectWorkspace:
+) -> auto.LocalWorkspace:
+    """The project's workspace; every config read and write goes through the CLI, which honours `stackConfigDir`.
+
+    LocalWorkspace's own `stack_settings()` / `save_stack_settings()` ignore `stackConfigDir` (they use
+    `Pulumi.<stack>.yaml` beside Pulumi.yaml: pulumi/pulumi#10305, open), but the SDK calls them only when a
+    workspace is built with `stack_settings=`, which this one never is; we read stack files ourselves
+    (`stack_settings` below).
+    """
     try:
         command = command or auto.PulumiCommand()
     except FileNotFoundError as error:
         raise PulumiCliMissingError() from error
-    env = backend_environment(project_dir, os.environ if environ is None else environ)
-    return ProjectWorkspace(project_dir, env_vars=env, pulumi_command=command)
+    env = backend_environment(project_dir, os.environ)
+    return auto.LocalWorkspace(work_dir=str(project_dir), env_vars=env, pulumi_command=command)
 
 
 def policy_event(event: auto.EngineEvent) -> Violation | None:
@@ -177,7 +152,6 @@ def run_operation(
     show_secrets: bool = False,
     on_output: Callable[[str], None] | None = None,
     command: auto.PulumiCommand | None = None,
-    environ: Mapping[str, str] | None = None,
     create: bool = False,
 ) -> OperationResult:
     """Run one operation on `stack`; the policy pack and its config are attached to preview and up.
@@ -192,7 +166,7 @@ def run_operation(
     packs = [str(p) for p in (policy_packs if policy_packs is not None else [project_dir / "policy_pack"])]
     if operation not in ("preview", "up") or not packs:
         policies = {"policy_packs": packs, "policy_pack_configs": []}
-        return _run(operation, stack, project_dir, policies, show_secrets, on_output, command, environ)
+        return _run(operation, stack, project_dir, policies, show_secrets, on_output, command)
     with tempfile.TemporaryDirectory(prefix="axonius-pack-config-") as scratch:
         config_file = policy_pack_config or project_dir / POLICY_CONFIG
         try:
@@ -200,7 +174,7 @@ def run_operation(
         except (ConfigError, PolicyPackError, StackFileError) as error:
             return OperationResult(operation, stack, succeeded=False, message=str(error), config_error=True)
         policies = {"policy_packs": packs, "policy_pack_configs": [str(config)]}
-        return _run(operation, stack, project_dir, policies, show_secrets, on_output, command, environ)
+        return _run(operation, stack, project_dir, policies, show_secrets, on_output, command)
 
 
 def _run(
@@ -211,9 +185,8 @@ def _run(
     show_secrets: bool,
     on_output: Callable[[str], None] | None,
     command: auto.PulumiCommand | None,
-    environ: Mapping[str, str] | None,
 ) -> OperationResult:
-    ws = workspace(project_dir, command, environ)
+    ws = workspace(project_dir, command)
     target = auto.Stack.create_or_select(stack, ws)
     violations: list[Violation] = []
 
@@ -270,10 +243,9 @@ def render_result(result: OperationResult) -> str:
         changes = ", ".join(f"{count} {op}" for op, count in sorted(result.change_summary.items()))
         lines.append(f"  changes: {changes}")
     for name, value in sorted(result.outputs.items()):
-        lines.append(f"  {name}: {value if isinstance(value, str) else json.dumps(value)}")
+        lines.append(f"  {name}: {one_line(value)}")
     lines.append(f"  policy pack: {len(result.violations)} finding(s), {len(result.mandatory_violations)} mandatory")
-    for violation in result.violations:
-        lines.append(f"    [{violation.level}] {violation.policy}: {violation.urn}\n        {violation.message}")
+    lines.extend(finding_lines(result.violations, "    "))
     if result.message and not result.succeeded:
         lines.append(f"  error: {result.message.strip()}")
     return "\n".join(lines)

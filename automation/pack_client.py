@@ -18,7 +18,8 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from components.stack_config import CONFIG_KEYS, NAMESPACE, StackConfig, parse_stack_config
 from policy_pack.rules.iam_actions import default_catalog
 
-from .mock_engine import PROJECT, DeclaredResource
+from .mock_engine import DeclaredResource
+from .project import PROJECT
 from .stack_file import StackSettings
 
 LEVELS = {
@@ -109,13 +110,13 @@ def stack_pack_config(config_file: Path, settings: StackSettings, user_arn: str 
 class PolicyPackProcess:
     """`python -u -m pulumi.policy <engine> .` in the pack folder; its port is the first line it prints."""
 
-    def __init__(self, pack_dir: Path, *, stack: str = "dev", project: str = PROJECT, dry_run: bool = True) -> None:
+    def __init__(self, pack_dir: Path, *, stack: str = "dev") -> None:
         env = {
             **os.environ,
             "PULUMI_CONFIG": "{}",
-            "PULUMI_PROJECT": project,
+            "PULUMI_PROJECT": PROJECT,
             "PULUMI_STACK": stack,
-            "PULUMI_DRY_RUN": "true" if dry_run else "false",
+            "PULUMI_DRY_RUN": "true",  # as in a preview: plan deploys nothing
         }
         # Nothing logs to the engine address unless a policy fails, which the stub never serves.
         self.process = subprocess.Popen(
@@ -165,19 +166,14 @@ class PolicyPackProcess:
             )
         self.stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=policy_config))
 
-    def analyze(self, resource: DeclaredResource | analyzer_pb2.AnalyzerResource) -> list[Violation]:
-        message = resource if isinstance(resource, analyzer_pb2.AnalyzerResource) else analyzer_resource(resource)
+    def analyze(self, message: analyzer_pb2.AnalyzerResource) -> list[Violation]:
         request = analyzer_pb2.AnalyzeRequest(
             type=message.type, properties=message.properties, urn=message.urn, name=message.name
         )
         return violations(self.stub.Analyze(request).diagnostics, default_urn=message.urn)
 
-    def analyze_stack(self, resources: Iterable[DeclaredResource | analyzer_pb2.AnalyzerResource]) -> list[Violation]:
-        messages = [
-            r if isinstance(r, analyzer_pb2.AnalyzerResource) else analyzer_resource(r, deployed=True)
-            for r in resources
-        ]
-        response = self.stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=messages))
+    def analyze_stack(self, messages: Iterable[analyzer_pb2.AnalyzerResource]) -> list[Violation]:
+        response = self.stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=list(messages)))
         return violations(response.diagnostics)
 
     def close(self) -> None:
@@ -249,5 +245,5 @@ def evaluate_stack(
     with PolicyPackProcess(pack_dir, stack=stack) as pack:
         if config:
             pack.configure(config)
-        found = [violation for resource in declared for violation in pack.analyze(resource)]
-        return found + pack.analyze_stack(declared)
+        found = [violation for resource in declared for violation in pack.analyze(analyzer_resource(resource))]
+        return found + pack.analyze_stack(analyzer_resource(resource, deployed=True) for resource in declared)

@@ -6,12 +6,13 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pulumi
 
 from components.stack_config import ConfigError
 
+from .display import finding_lines, one_line, output_value, presentable
 from .mock_engine import (
     DEFAULT_HOME_ACCOUNT,
     AwsMocks,
@@ -22,18 +23,14 @@ from .mock_engine import (
 )
 from .organization_file import HOW_TO_MAKE, OrganizationFileError, load_organization
 from .pack_client import PolicyPackError, Violation, evaluate_stack, mandatory, stack_pack_config
+from .project import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import SECRET_PLACEHOLDER, StackFileError, read_stack_settings, stack_file
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-POLICY_CONFIG = Path("policy_pack") / "policy-config.json"
 ORGANIZATION_KEY = "axonius-aws-access:organization"
 # The real engine starts one plugin process per provider: 170 to 430 MB each (pulumi-aws#5226, #5860).
 PROVIDER_MB = (170, 430)
 # Above this many accounts reached through their own provider, plan warns and points to organization mode.
 EXPLICIT_ACCOUNTS_WARNING = 20
-SECRET = "[secret]"
-_SECRET_SIG = pulumi.runtime.rpc._special_secret_sig
-_SIG_KEY = pulumi.runtime.rpc._special_sig_key
 
 
 class PlanError(Exception):
@@ -135,30 +132,6 @@ def plan(
     return PlanResult(stack, home_account, run.resources, run.outputs, tuple(violations))
 
 
-def presentable(value: Any, show_secrets: bool) -> Any:
-    """Inputs as a person reads them: secrets (wire markers) as a placeholder, whole numbers as integers."""
-    if isinstance(value, dict):
-        if value.get(_SIG_KEY) == _SECRET_SIG:
-            return presentable(value.get("value"), show_secrets) if show_secrets else SECRET
-        return {key: presentable(item, show_secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [presentable(item, show_secrets) for item in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)  # the wire carries every number as a double
-    return value
-
-
-class SecretAware(Protocol):
-    """A stack output as the mock engine or the Automation API reports it."""
-
-    value: Any
-    secret: bool
-
-
-def output_value(output: SecretAware, show_secrets: bool) -> Any:
-    return SECRET if output.secret and not show_secrets else output.value
-
-
 def to_json(result: PlanResult, show_secrets: bool = False) -> dict[str, Any]:
     return {
         "stack": result.stack,
@@ -244,7 +217,7 @@ def render_text(result: PlanResult, show_secrets: bool = False) -> str:
     width = max((len(name) for name in result.outputs), default=0)
     for name, output in sorted(result.outputs.items()):
         value = output_value(output, show_secrets)
-        lines.append(f"  {name:<{width}}  {value if isinstance(value, str) else json.dumps(value)}")
+        lines.append(f"  {name:<{width}}  {one_line(value)}")
     lines.append(
         f"\nProvider processes a real run starts: {result.provider_processes} "
         f"(the default AWS provider and {result.explicit_providers} explicit)"
@@ -253,6 +226,5 @@ def render_text(result: PlanResult, show_secrets: bool = False) -> str:
     if warning:
         lines.append(warning)
     lines.append(f"\nPolicy pack: {len(result.violations)} finding(s), {len(result.mandatory_violations)} mandatory")
-    for violation in result.violations:
-        lines.append(f"  [{violation.level}] {violation.policy}: {violation.urn}\n      {violation.message}")
+    lines.extend(finding_lines(result.violations, "  "))
     return "\n".join(lines)

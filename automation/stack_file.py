@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from .mock_engine import PROJECT
+from .project import PROJECT
 
 SECRET_PLACEHOLDER = "secure-placeholder"
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
-from pulumi.automation import CommandResult
-from pulumi.automation._cmd import PulumiCommand
+from pulumi.automation import CommandResult, OnOutput, PulumiCommand
 from pulumi.automation.errors import create_command_error
 from pulumi.runtime.proto import events_pb2, events_pb2_grpc
 from semver import VersionInfo
@@ -38,7 +37,14 @@ class FakePulumiCommand(PulumiCommand):
         self.scenario = scenario or Scenario()
         self.calls: list[dict[str, Any]] = []
 
-    def run(self, args, cwd, additional_env, on_output=None, on_error=None) -> CommandResult:
+    def run(
+        self,
+        args: list[str],
+        cwd: str,
+        additional_env: Mapping[str, str],
+        on_output: OnOutput | None = None,
+        on_error: OnOutput | None = None,
+    ) -> CommandResult:
         self.calls.append({"args": list(args), "cwd": cwd, "env": dict(additional_env)})
         operation = next((a for a in args if a in ("preview", "up", "destroy", "refresh")), None)
         if args[:2] == ["stack", "output"]:
@@ -90,7 +96,7 @@ class FakePulumiCommand(PulumiCommand):
         return [{"sequence": n, "timestamp": int(time.time()), **e} for n, e in enumerate(events)]
 
     @staticmethod
-    def _emit(target: str, events: list[Mapping[str, Any]]) -> None:
+    def _emit(target: str, events: Sequence[Mapping[str, Any]]) -> None:
         if target.startswith("tcp://"):
             with grpc.insecure_channel(target.removeprefix("tcp://")) as channel:
                 stub = events_pb2_grpc.EventsStub(channel)

@@ -17,7 +17,6 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
-from pulumi.runtime import rpc
 from pulumi.runtime.proto import (
     engine_pb2,
     engine_pb2_grpc,
@@ -26,9 +25,11 @@ from pulumi.runtime.proto import (
     resource_pb2,
     resource_pb2_grpc,
 )
+from pulumi.runtime.rpc import wrap_rpc_secret
 
-from automation.mock_engine import PROJECT, AwsMocks, RecordingMonitor
-from automation.plan import presentable
+from automation.display import presentable
+from automation.mock_engine import AwsMocks, RecordingMonitor
+from automation.project import PROJECT
 from tests.conftest import PROJECT_DIR
 from tests.installed import installed_venv
 
@@ -137,10 +138,6 @@ def test_get_schema_matches_the_checked_in_snapshot(plugin):
     assert schema["types"]["axonius-aws-access:index:EksMode"]["enum"][0]["value"] == "auto"
 
 
-def secret(value: Any) -> dict[str, Any]:
-    return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
-
-
 def construct(plugin, inputs: dict[str, Any]) -> GrpcMonitor:
     servicer = GrpcMonitor()
     server, port = serve(resource_pb2_grpc.add_ResourceMonitorServicer_to_server, servicer)
@@ -178,7 +175,7 @@ def test_construct_registers_what_the_program_registers_with_a_secret_external_i
     program_config = json.loads(json.dumps(CONFIG))
     program_config["roles"]["accounts"][1]["externalId"] = SECRET_EXTERNAL_ID
     program = run_stack(program_config, secret=("roles",))
-    constructed = construct(plugin, {**CONFIG, "externalIds": {"333333333333": secret(SECRET_EXTERNAL_ID)}})
+    constructed = construct(plugin, {**CONFIG, "externalIds": {"333333333333": wrap_rpc_secret(SECRET_EXTERNAL_ID)}})
     declared = constructed.monitor.declared
     assert comparable(declared, show_secrets=True) == comparable(program.resources, show_secrets=True)
     assert comparable(declared, show_secrets=False) == comparable(program.resources, show_secrets=False)
@@ -195,7 +192,7 @@ def assert_secret_external_id_in_trust(declared) -> dict[str, Any]:
 
 def test_a_whole_secret_map_of_external_ids_keeps_its_values_secret(plugin):
     """A map read as one secret (e.g. `config.requireSecretObject`) makes each of its values secret."""
-    constructed = construct(plugin, {**CONFIG, "externalIds": secret({"333333333333": SECRET_EXTERNAL_ID})})
+    constructed = construct(plugin, {**CONFIG, "externalIds": wrap_rpc_secret({"333333333333": SECRET_EXTERNAL_ID})})
     trust = assert_secret_external_id_in_trust(constructed.monitor.declared)
     assert "Condition" not in json.loads(presentable(trust["role-222222222222"], False))["Statement"][0]
 

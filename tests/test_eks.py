@@ -8,11 +8,11 @@ import kubernetes_validate
 import pulumi
 import pytest
 
-from automation.mock_engine import AwsMocks
 from automation.plan import plan
 from components.eks_identity import kubeconfig
 from components.stack_config import EksCluster
 from tests.conftest import of_type
+from tests.scenario_mocks import ScenarioMocks
 
 CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"
 BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
@@ -78,14 +78,14 @@ def test_access_entry_in_a_role_account_uses_that_accounts_provider(run_stack):
 @pytest.mark.parametrize("account", [None, "222222222222"])
 def test_auto_follows_the_clusters_authentication_mode(run_stack, authentication_mode, expected, account):
     cluster = {"name": "c1", "region": "us-east-1", "mode": "auto"} | ({"account": account} if account else {})
-    run = run_stack(eks_stack(cluster), mocks=AwsMocks(cluster_authentication_modes={"c1": authentication_mode}))
+    run = run_stack(eks_stack(cluster), mocks=ScenarioMocks(authentication_modes={"c1": authentication_mode}))
     assert summary(run)[0]["mode"] == expected
     assert len(of_type(run, ACCESS_ENTRY if expected == "accessEntry" else AWS_AUTH)) == 1
 
 
 @pytest.mark.parametrize(("mode", "authentication_mode"), [("accessEntry", "CONFIG_MAP"), ("awsAuth", "API")])
 def test_a_mode_the_cluster_does_not_honour_is_a_config_error(run_stack, mode, authentication_mode):
-    mocks = AwsMocks(cluster_authentication_modes={"c1": authentication_mode})
+    mocks = ScenarioMocks(authentication_modes={"c1": authentication_mode})
     with pytest.raises(pulumi.RunError, match=rf"eks.clusters\[0\].mode: '{mode}' is not accepted for cluster c1"):
         run_stack(eks_stack({"name": "c1", "region": "us-east-1", "mode": mode}), mocks=mocks)
 
@@ -183,18 +183,8 @@ def test_the_policy_pack_passes_both_modes_in_both_kinds_of_account(run_stack):
     assert evaluate_stack(PROJECT_DIR / "policy_pack", "test", run.resources) == []
 
 
-class RecordingMocks(AwsMocks):
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.created: list[str] = []
-
-    def new_resource(self, args):
-        self.created.append(args.typ)
-        return super().new_resource(args)
-
-
 def test_a_mode_error_stops_the_run_before_any_iam_resource_is_declared(run_stack):
-    mocks = RecordingMocks(cluster_authentication_modes={"c1": "API"})
+    mocks = ScenarioMocks(authentication_modes={"c1": "API"})
     with pytest.raises(pulumi.RunError):
         run_stack(
             eks_stack({"name": "c1", "region": "us-east-1", "account": "222222222222", "mode": "awsAuth"}), mocks=mocks
@@ -204,7 +194,7 @@ def test_a_mode_error_stops_the_run_before_any_iam_resource_is_declared(run_stac
 
 
 def test_a_cluster_that_cannot_be_read_is_a_config_error_naming_it(run_stack):
-    mocks = RecordingMocks(missing_clusters=frozenset({"gone"}))
+    mocks = ScenarioMocks(missing_clusters=frozenset({"gone"}))
     with pytest.raises(
         pulumi.RunError,
         match=r"eks.clusters\[0\]: cluster 'gone' could not be read in us-east-1 of "

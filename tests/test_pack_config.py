@@ -98,7 +98,8 @@ class ConfigRecordingCommand(FakePulumiCommand):
 
 
 @pytest.mark.parametrize("operation", ["preview", "up"])
-def test_preview_and_up_pass_the_stack_names(tmp_path, operation):
+def test_preview_and_up_pass_the_stack_names(tmp_path, monkeypatch, operation):
+    monkeypatch.setenv("PULUMI_HOME", str(tmp_path))
     project = tmp_path / "project"
     (project / "stacks").mkdir(parents=True)
     (project / "Pulumi.yaml").write_text("name: axonius-aws-access\nruntime: python\nstackConfigDir: stacks\n")
@@ -111,7 +112,6 @@ def test_preview_and_up_pass_the_stack_names(tmp_path, operation):
         policy_packs=[PROJECT_DIR / "policy_pack"],
         policy_pack_config=CONFIG_FILE,
         command=fake,
-        environ={"PULUMI_HOME": str(tmp_path)},
     )
     assert result.succeeded
     assert fake.pack_config == stack_pack_config(
@@ -120,14 +120,15 @@ def test_preview_and_up_pass_the_stack_names(tmp_path, operation):
     assert fake.pack_config["iam-role-trust"]["trustedPrincipals"] == ["Inventory-User"]
 
 
-def test_a_bad_stack_config_stops_preview_before_the_cli_with_exit_2(tmp_path):
+def test_a_bad_stack_config_stops_preview_before_the_cli_with_exit_2(tmp_path, monkeypatch):
+    monkeypatch.setenv("PULUMI_HOME", str(tmp_path))
     project = tmp_path / "project"
     (project / "stacks").mkdir(parents=True)
     (project / "Pulumi.yaml").write_text("name: axonius-aws-access\nruntime: python\nstackConfigDir: stacks\n")
     bad = {"config": {"axonius-aws-access:roles": {"name": "not a name!"}}}
     (project / "stacks" / "Pulumi.bad.yaml").write_text(yaml.safe_dump(bad))
     fake = FakePulumiCommand()
-    result = run_operation("preview", "bad", project_dir=project, command=fake, environ={"PULUMI_HOME": str(tmp_path)})
+    result = run_operation("preview", "bad", project_dir=project, command=fake)
     assert result.exit_code == 2 and "roles.name" in result.message and fake.calls == []
 
 

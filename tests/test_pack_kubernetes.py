@@ -201,10 +201,11 @@ def test_the_programs_clusters_pass_and_a_role_counts_only_on_its_own_cluster(pa
     kubernetes = [r for r in declared if r.type.startswith("kubernetes:")]
     assert len({analyzer_resource(r).provider.urn for r in kubernetes}) == 2  # one provider per cluster
     # The adapter keeps apigateway:GET, which the project's policy-config.json (not loaded here) allows by name.
-    found = [v for r in declared for v in pack.analyze(r)]
+    found = [v for r in declared for v in pack.analyze(analyzer_resource(r))]
     assert [v for v in found if v.policy != "iam-no-sensitive-reads" or "apigateway:GET" not in v.message] == []
-    assert pack.analyze_stack(declared) == []
-    without_first_role = [r for r in declared if not (r.type.endswith(":ClusterRole") and "-one-" in r.name)]
+    deployed = [analyzer_resource(r, deployed=True) for r in declared]
+    assert pack.analyze_stack(deployed) == []
+    without_first_role = [r for r in deployed if not (r.type.endswith(":ClusterRole") and "-one-" in r.name)]
     (violation,) = pack.analyze_stack(without_first_role)  # the same name on the other cluster does not count
     assert "-one-binding" in violation.urn and "not declared in this stack on the same cluster" in violation.message
 

@@ -7,9 +7,9 @@ import json
 import pulumi
 import pytest
 
-from automation.mock_engine import AwsMocks
-from automation.plan import SECRET, presentable
+from automation.display import SECRET, presentable
 from tests.conftest import of_type
+from tests.scenario_mocks import ScenarioMocks
 
 USER = "aws:iam/user:User"
 POLICY = "aws:iam/policy:Policy"
@@ -138,8 +138,8 @@ def test_a_role_in_the_users_own_account_needs_no_provider(run_stack):
 
 def test_replacing_the_user_rewrites_every_trust_policy(run_stack):
     """AWS pins a trust principal to the user's unique ID: a new user must change each trust document."""
-    first = run_stack(TWO_ACCOUNTS, mocks=AwsMocks(salt="first"))
-    second = run_stack(TWO_ACCOUNTS, mocks=AwsMocks(salt="re-created"))
+    first = run_stack(TWO_ACCOUNTS, mocks=ScenarioMocks(generation="first"))
+    second = run_stack(TWO_ACCOUNTS, mocks=ScenarioMocks(generation="re-created"))
     trust_before = [r.inputs["assumeRolePolicy"] for r in of_type(first, ROLE)]
     trust_after = [r.inputs["assumeRolePolicy"] for r in of_type(second, ROLE)]
     assert first.outputs["userArn"].value == second.outputs["userArn"].value

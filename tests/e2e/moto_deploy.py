@@ -20,8 +20,8 @@ from moto.iam import access_control
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.iam.models import AWSManagedPolicy, iam_backends
 
+from automation.display import presentable
 from automation.mock_engine import DEFAULT_HOME_ACCOUNT, MockRun, provider_allowed_accounts
-from automation.plan import presentable
 
 REGION = "us-east-1"
 KINDS = ("user:User", "policy:Policy", "role:Role", "userPolicyAttachment", "rolePolicyAttachment")
