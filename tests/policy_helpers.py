@@ -120,16 +120,27 @@ def enabled(kind: type, config: PackConfig | None) -> list[Any]:
     return [p for p in POLICIES.values() if isinstance(p, kind) and level(p, config) != EnforcementLevel.DISABLED]
 
 
+def resource_args(
+    policy: ResourceValidationPolicy,
+    type_: str,
+    values: dict[str, Any],
+    config: PackConfig | None = None,
+    name: str = "r",
+) -> ResourceValidationArgs:
+    """What the SDK passes a resource policy's `validate`: `values` as read off the wire, behind its proxy."""
+    urn = resource(type_, values, name).urn
+    return ResourceValidationArgs(
+        type_, unknown_checking_proxy(values), urn, name, NO_OPTIONS, None, policy_config(policy.name, config)
+    )
+
+
 def analyze(type_: str, props: dict[str, Any], config: PackConfig | None = None, name: str = "r") -> list[Violation]:
     """Every resource policy on one resource, as `Analyze` runs them before the resource is created."""
-    urn = resource(type_, props, name).urn
     values = from_wire(props)
     found: list[Violation] = []
     for policy in enabled(ResourceValidationPolicy, config):
-        args = ResourceValidationArgs(
-            type_, unknown_checking_proxy(values), urn, name, NO_OPTIONS, None, policy_config(policy.name, config)
-        )
-        found.extend(run(policy, args, config, urn))
+        args = resource_args(policy, type_, values, config, name)
+        found.extend(run(policy, args, config, args.urn))
     return found
 
 
