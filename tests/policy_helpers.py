@@ -9,8 +9,9 @@ note with the SDK's message. `tests/test_pack_grpc.py` shows the pack over gRPC 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from google.protobuf import json_format
@@ -20,6 +21,7 @@ from pulumi_policy import (
     PolicyProviderResource,
     PolicyResource,
     PolicyResourceOptions,
+    ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
@@ -99,10 +101,11 @@ def policy_config(name: str, config: PackConfig | None) -> dict[str, Any] | None
 
 def run(
     policy: ResourceValidationPolicy | StackValidationPolicy,
-    args: ResourceValidationArgs | StackValidationArgs,
+    validate: Callable[[ReportViolation], object],
     config: PackConfig | None,
     default_urn: str = "",
 ) -> list[Violation]:
+    """`validate` (the policy's, its arguments bound), its findings as the engine reports them."""
     found: list[Violation] = []
     reported = level(policy, config).value
 
@@ -110,7 +113,7 @@ def run(
         found.append(Violation(policy.name, reported, urn or default_urn, message))
 
     try:
-        policy.validate(args, report_violation)
+        validate(report_violation)
     except UnknownValueError as error:  # the SDK turns it into one advisory note for the whole policy
         found.append(Violation(policy.name, EnforcementLevel.ADVISORY.value, default_urn, error.message))
     return found
@@ -140,7 +143,7 @@ def analyze(type_: str, props: dict[str, Any], config: PackConfig | None = None,
     found: list[Violation] = []
     for policy in enabled(ResourceValidationPolicy, config):
         args = resource_args(policy, type_, values, config, name)
-        found.extend(run(policy, args, config, args.urn))
+        found.extend(run(policy, partial(policy.validate, args), config, args.urn))
     return found
 
 
@@ -171,9 +174,8 @@ def analyze_stack(resources: Iterable[StackResource], config: PackConfig | None 
     stack = list(resources)
     found: list[Violation] = []
     for policy in enabled(StackValidationPolicy, config):
-        found.extend(
-            run(policy, StackValidationArgs(policy_resources(stack), policy_config(policy.name, config)), config)
-        )
+        args = StackValidationArgs(policy_resources(stack), policy_config(policy.name, config))
+        found.extend(run(policy, partial(policy.validate, args), config))
     return found
 
 

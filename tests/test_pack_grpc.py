@@ -264,7 +264,19 @@ def test_an_unknown_value_becomes_the_sdks_advisory_note(pack):
     assert_preview_notes(found, analyze_stack(later))
 
 
-ODD_VALUES = [None, 0, -1.5, True, "", "{not json", "[1]", UNKNOWN, [], [None, 3, {}], {"": {"Statement": [None]}}]
+ODD_VALUES: list[Any] = [
+    None,
+    0,
+    -1.5,
+    True,
+    "",
+    "{not json",
+    "[1]",
+    UNKNOWN,
+    [],
+    [None, 3, {}],
+    {"": {"Statement": [None]}},
+]
 FIELDS = [
     "policy", "policyDocument", "inlinePolicy", "inlinePolicies", "policies", "assumeRolePolicy",
     "assumeRolePolicyDocument", "maxSessionDuration", "policyArn", "policyArns", "managedPolicyArns",

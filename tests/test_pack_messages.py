@@ -44,11 +44,13 @@ RESOURCE_POLICIES = [p for p in POLICIES.values() if isinstance(p, ResourceValid
 
 def run_all(resource_type: str, props: dict[str, Any]) -> list[str]:
     messages: list[str] = []
+
+    def report_violation(message: str, urn: str | None = None) -> None:
+        messages.append(message)
+
     for policy in RESOURCE_POLICIES:
         with contextlib.suppress(UnknownValueError):  # the SDK turns it into the advisory "not known yet" note
-            policy.validate(
-                resource_args(policy, resource_type, props), lambda message, urn=None: messages.append(message)
-            )
+            policy.validate(resource_args(policy, resource_type, props), report_violation)
     return messages
 
 
