@@ -193,6 +193,11 @@ def test_access_entries_standard_only_and_names_as_in_aws_auth():
     assert "is not AmazonEKSViewPolicy" in problem
 
 
+def test_an_access_entry_type_of_another_shape_is_judged():
+    (problem,) = check_access_entry({"type": ["EC2_LINUX"]})
+    assert "type ['EC2_LINUX'] is unknown; only 'STANDARD'" in problem
+
+
 def test_our_dynamic_mapping_is_checked_like_an_entry():
     ours = {"mapKind": "mapRoles", "username": "axonius-readonly", "groups": ["axonius-readonly"]}
     assert check_mapping(ours) == []
@@ -336,7 +341,7 @@ def test_bindings_to_roles_that_fail_or_are_not_known_yet():
         assert "is not declared" in message
 
 
-# Text that cannot spell "None" itself, so a message that quotes the input back never trips the check below.
+# Text never spells None: a message may quote a value, and the assertion looks for a None printed by mistake.
 TEXT = st.text(max_size=8).filter(lambda text: "None" not in text)
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | TEXT | st.sampled_from(["system:masters", "Role"]),

@@ -1,4 +1,4 @@
-"""The pack reads CloudFormation templates over gRPC: our template passes, smuggled grants do not."""
+"""The pack reads CloudFormation templates (its policies in-process): our template passes, smuggled grants do not."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import pytest
 from components.organization_template import role_template, template_body
 from components.permission_sets import select_actions
 from components.policy_documents import read_only_documents
+from policy_pack.rules import resource_types as types
 from policy_pack.rules.cloudformation import template_iam
 from policy_pack.rules.organization_grant import organization_grant_problem
-from tests.pack_helpers import findings, mandatory, resource
+from tests.policy_helpers import analyze_stack, findings, mandatory, resource
 
-STACK_SET = "aws:cloudformation/stackSet:StackSet"
-STACK = "aws:cloudformation/stack:Stack"
+STACK_SET = types.CLOUDFORMATION_STACK_SET
+STACK = types.CLOUDFORMATION_STACK
 USER = "arn:aws:iam::111111111111:user/Axonius-Readonly"
 PARAMETERS = {"UserArn": USER, "UserUniqueId": "AIDAEXAMPLE1234567890", "ExternalId": "ORG-WIDE-ID"}
 
@@ -37,15 +38,15 @@ def managed_policy(document: dict) -> dict:
     return {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": document}}
 
 
-def test_our_template_passes_every_policy(pack, template):
+def test_our_template_passes_every_policy(template):
     assert len(template_body(template)) < 51200
-    found = findings(pack, STACK_SET, stack_set(template))
+    found = findings(STACK_SET, stack_set(template))
     # The adapter keeps apigateway:GET (README), which the project's policy-config.json allows by name.
     assert set(found) == {"iam-no-sensitive-reads"}
     assert all("apigateway:GET" in violation.message for violation in found["iam-no-sensitive-reads"])
 
 
-def test_a_write_smuggled_into_the_template_is_rejected(pack, template):
+def test_a_write_smuggled_into_the_template_is_rejected(template):
     smuggled = with_resource(
         template,
         "Extra",
@@ -53,24 +54,24 @@ def test_a_write_smuggled_into_the_template_is_rejected(pack, template):
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}
         ),
     )
-    (message,) = mandatory(pack, STACK_SET, stack_set(smuggled))
+    (message,) = mandatory(STACK_SET, stack_set(smuggled))
     assert "template resource Extra (AWS::IAM::ManagedPolicy) PolicyDocument" in message
     assert "s3:PutObject (Write)" in message
 
 
-def test_a_write_behind_a_parameter_is_resolved_and_rejected(pack, template):
+def test_a_write_behind_a_parameter_is_resolved_and_rejected(template):
     document = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": {"Fn::Sub": "iam:${Verb}User"}, "Resource": "*"}],
     }
     hidden = with_resource(template, "Hidden", managed_policy(document))
     hidden["Parameters"] = {**hidden["Parameters"], "Verb": {"Type": "String", "Default": "Get"}}
-    assert mandatory(pack, STACK_SET, stack_set(hidden)) == []  # iam:GetUser is Read
-    messages = mandatory(pack, STACK_SET, stack_set(hidden, {**PARAMETERS, "Verb": "Create"}))
+    assert mandatory(STACK_SET, stack_set(hidden)) == []  # iam:GetUser is Read
+    messages = mandatory(STACK_SET, stack_set(hidden, {**PARAMETERS, "Verb": "Create"}))
     assert len(messages) == 1 and "iam:CreateUser (Write)" in messages[0]
 
 
-def test_inline_role_policies_in_yaml_with_short_form_tags_are_checked(pack):
+def test_inline_role_policies_in_yaml_with_short_form_tags_are_checked():
     body = """
 Parameters:
   Service: {Type: String}
@@ -91,11 +92,11 @@ Resources:
                 Action: !Join [":", [!Ref Service, "DeleteBucket"]]
                 Resource: "*"
 """
-    messages = mandatory(pack, STACK, {"templateBody": body, "parameters": {"Service": "s3"}})
+    messages = mandatory(STACK, {"templateBody": body, "parameters": {"Service": "s3"}})
     assert len(messages) == 1 and "Policies[0]" in messages[0] and "s3:DeleteBucket (Write)" in messages[0]
 
 
-def test_an_unresolvable_principal_is_rejected(pack, template):
+def test_an_unresolvable_principal_is_rejected(template):
     role = template["Resources"]["InventoryRole"]
     trust = {
         "Version": "2012-10-17",
@@ -106,17 +107,17 @@ def test_an_unresolvable_principal_is_rejected(pack, template):
     changed = with_resource(
         template, "InventoryRole", {**role, "Properties": {**role["Properties"], "AssumeRolePolicyDocument": trust}}
     )
-    messages = mandatory(pack, STACK_SET, stack_set(changed))
+    messages = mandatory(STACK_SET, stack_set(changed))
     assert any("Principal" in m and "cannot be resolved from the parameters" in m for m in messages), messages
 
 
-def test_an_account_wide_principal_from_a_parameter_is_rejected(pack, template):
-    messages = mandatory(pack, STACK_SET, stack_set(template, {**PARAMETERS, "UserArn": "*"}))
+def test_an_account_wide_principal_from_a_parameter_is_rejected(template):
+    messages = mandatory(STACK_SET, stack_set(template, {**PARAMETERS, "UserArn": "*"}))
     assert any("trusts '*'" in m for m in messages), messages
 
 
-def test_a_missing_parameter_leaves_the_principal_unresolved(pack, template):
-    messages = mandatory(pack, STACK_SET, stack_set(template, {"UserUniqueId": "AIDA1", "ExternalId": "x1"}))
+def test_a_missing_parameter_leaves_the_principal_unresolved(template):
+    messages = mandatory(STACK_SET, stack_set(template, {"UserUniqueId": "AIDA1", "ExternalId": "x1"}))
     assert any("{{unresolved:UserArn}}" in m for m in messages), messages
 
 
@@ -147,26 +148,26 @@ def test_a_missing_parameter_leaves_the_principal_unresolved(pack, template):
         ),
     ],
 )
-def test_foreign_resources_and_unverifiable_attachments_are_rejected(pack, template, resource, expected):
-    messages = mandatory(pack, STACK_SET, stack_set(with_resource(template, "Foreign", resource)))
+def test_foreign_resources_and_unverifiable_attachments_are_rejected(template, resource, expected):
+    messages = mandatory(STACK_SET, stack_set(with_resource(template, "Foreign", resource)))
     assert any(expected in m for m in messages), messages
 
 
-def test_a_template_url_cannot_be_seen(pack):
-    (message,) = mandatory(pack, STACK_SET, {"templateUrl": "https://s3.amazonaws.com/b/t.yaml"})
+def test_a_template_url_cannot_be_seen():
+    (message,) = mandatory(STACK_SET, {"templateUrl": "https://s3.amazonaws.com/b/t.yaml"})
     assert "points at a template the pack cannot read; pass the template as templateBody" in message
 
 
-def test_a_longer_session_than_the_bound_is_rejected(pack, template):
+def test_a_longer_session_than_the_bound_is_rejected(template):
     role = template["Resources"]["InventoryRole"]
     longer = with_resource(
         template, "InventoryRole", {**role, "Properties": {**role["Properties"], "MaxSessionDuration": "43200"}}
     )
-    messages = mandatory(pack, STACK_SET, stack_set(longer))
+    messages = mandatory(STACK_SET, stack_set(longer))
     assert any("maxSessionDuration is 43200 seconds; at most 14400" in m for m in messages), messages
 
 
-def test_instance_overrides_are_checked_with_the_stack_sets_template(pack, template):
+def test_instance_overrides_are_checked_with_the_stack_sets_template(template):
     hidden = with_resource(
         template,
         "Hidden",
@@ -179,19 +180,13 @@ def test_instance_overrides_are_checked_with_the_stack_sets_template(pack, templ
     )
     hidden["Parameters"] = {**hidden["Parameters"], "Verb": {"Type": "String", "Default": "Get"}}
     resources = [
-        ("aws:cloudformation/stackSet:StackSet", {"name": "ss", **stack_set(hidden)}),
-        (
-            "aws:cloudformation/stackSetInstance:StackSetInstance",
-            {"stackSetName": "ss", "parameterOverrides": {"Verb": "Delete"}},
-        ),
-        (
-            "aws:cloudformation/stackSetInstance:StackSetInstance",
-            {"stackSetName": "other", "parameterOverrides": {"Verb": "Get"}},
-        ),
+        (STACK_SET, {"name": "ss", **stack_set(hidden)}),
+        (types.STACK_SET_INSTANCE, {"stackSetName": "ss", "parameterOverrides": {"Verb": "Delete"}}),
+        (types.STACK_SET_INSTANCE, {"stackSetName": "other", "parameterOverrides": {"Verb": "Get"}}),
     ]
     messages = [
         v.message
-        for v in pack.analyze_stack([resource(t, p, f"r{n}") for n, (t, p) in enumerate(resources)])
+        for v in analyze_stack([resource(t, p, f"r{n}") for n, (t, p) in enumerate(resources)])
         if v.policy == "cloudformation-stack-set-overrides"
     ]
     assert any("with its parameter overrides" in m and "iam:DeleteUser (Write)" in m for m in messages), messages
@@ -213,16 +208,10 @@ def policy(*statements: dict) -> dict:
     return {"policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})}
 
 
-def test_the_org_scoped_grant_passes_over_grpc(pack):
-    assert findings(pack, "aws:iam/policy:Policy", policy(ORG_GRANT)) == {}
-    assert (
-        findings(
-            pack,
-            "aws:iam/policy:Policy",
-            policy({**ORG_GRANT, "Condition": {"StringEquals": {"aws:ResourceOrgID": "o-exampleorg1"}}}),
-        )
-        == {}
-    )
+def test_the_org_scoped_grant_passes():
+    assert findings(types.IAM_POLICY, policy(ORG_GRANT)) == {}
+    only_the_organization = {"StringEquals": {"aws:ResourceOrgID": "o-exampleorg1"}}
+    assert findings(types.IAM_POLICY, policy({**ORG_GRANT, "Condition": only_the_organization})) == {}
 
 
 @pytest.mark.parametrize(
@@ -248,10 +237,10 @@ def test_the_org_scoped_grant_passes_over_grpc(pack):
         ),
     ],
 )
-def test_other_wildcard_account_forms_are_rejected(pack, change, reason):
+def test_other_wildcard_account_forms_are_rejected(change, reason):
     statement = {**ORG_GRANT, **change}
     assert organization_grant_problem(statement) is not None
-    (message,) = mandatory(pack, "aws:iam/policy:Policy", policy(statement))
+    (message,) = mandatory(types.IAM_POLICY, policy(statement))
     assert reason in message and "sts:AssumeRole" in message
 
 

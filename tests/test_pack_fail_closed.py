@@ -1,4 +1,7 @@
-"""Issue 9, IAM half: each class over the engine's gRPC protocol (a pass and a reject each); pure checks in-process."""
+"""Issue 9, IAM half: each class through the pack's policies in-process (a pass and a reject each); pure checks too.
+
+The same policies over the engine's gRPC protocol: test_pack_grpc.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +9,18 @@ import json
 
 import pytest
 
-from automation.pack_client import PolicyPackProcess
+from policy_pack.rules import resource_types as types
 from policy_pack.rules.iam_documents import ASSUME_ROLE_SHAPES, assumable_role_arn, exact_role_arns
 from policy_pack.rules.resource_grants import check_acl, check_operations
 from policy_pack.rules.trust import check_trust_policy, is_trusted
 from policy_pack.rules.unknowns import Unknown
-from tests.conftest import PROJECT_DIR
-from tests.pack_helpers import UNKNOWN, allow, document, findings, mandatory, resource
+from tests.policy_helpers import UNKNOWN, allow, analyze_stack, document, findings, mandatory, resource, trust
 
-PACK_DIR = PROJECT_DIR / "policy_pack"
 UNKNOWN_MARKER = Unknown("grants")
-POLICY = "aws:iam/policy:Policy"
-ROLE = "aws:iam/role:Role"
+POLICY = types.IAM_POLICY
+ROLE = types.IAM_ROLE
 OUR_ROLE = "arn:aws:iam::222222222222:role/Axonius-Readonly-Role"
 USER_ARN = "arn:aws:iam::111111111111:user/Axonius-Readonly"
-
-
-def trust(principal, **extra) -> str:
-    return document({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **extra})
 
 
 def assume(resource_) -> dict:
@@ -34,8 +31,8 @@ def assume(resource_) -> dict:
 
 
 @pytest.mark.parametrize("arn", [OUR_ROLE, "arn:aws-us-gov:iam::333333333333:role/team/Axonius-Readonly-Role"])
-def test_assume_role_on_the_accepted_role_name_passes(pack, arn):
-    assert mandatory(pack, POLICY, assume([arn])) == []
+def test_assume_role_on_the_accepted_role_name_passes(arn):
+    assert mandatory(POLICY, assume([arn])) == []
 
 
 @pytest.mark.parametrize(
@@ -50,27 +47,26 @@ def test_assume_role_on_the_accepted_role_name_passes(pack, arn):
         "arn:aws:iam::222222222222:user/Axonius-Readonly-Role",
     ],
 )
-def test_assume_role_on_any_other_role_is_rejected(pack, arn):
-    (message,) = mandatory(pack, POLICY, assume([OUR_ROLE, arn]))
+def test_assume_role_on_any_other_role_is_rejected(arn):
+    (message,) = mandatory(POLICY, assume([OUR_ROLE, arn]))
     assert f"allows sts:AssumeRole on ['{arn}']" in message
     assert "roles named ['Axonius-Readonly-Role'] (the policy's assumableRoleNames)" in message
 
 
-def test_not_resource_with_assume_role_is_rejected(pack):
+def test_not_resource_with_assume_role_is_rejected():
     statement = {"Effect": "Allow", "Action": "sts:AssumeRole", "NotResource": [OUR_ROLE]}
-    assert mandatory(pack, POLICY, {"policy": document(statement)})
+    assert mandatory(POLICY, {"policy": document(statement)})
 
 
 def test_assumable_role_names_come_from_the_pack_config_and_keep_the_level():
-    with PolicyPackProcess(PACK_DIR) as pack:
-        pack.configure({"iam-read-only-actions": {"assumableRoleNames": ["Inventory"]}})
-        assert mandatory(pack, POLICY, assume(["arn:aws:iam::222222222222:role/Inventory"])) == []
-        (violation,) = findings(pack, POLICY, assume([OUR_ROLE]))["iam-read-only-actions"]
-        assert violation.level == "mandatory" and "roles named ['Inventory']" in violation.message
+    config = {"iam-read-only-actions": {"assumableRoleNames": ["Inventory"]}}
+    assert mandatory(POLICY, assume(["arn:aws:iam::222222222222:role/Inventory"]), config) == []
+    (violation,) = findings(POLICY, assume([OUR_ROLE]), config)["iam-read-only-actions"]
+    assert violation.level == "mandatory" and "roles named ['Inventory']" in violation.message
 
 
-def test_the_exact_spelling_rule_says_so(pack):
-    (message,) = mandatory(pack, POLICY, {"policy": document(allow("sts:assumeRole", [OUR_ROLE]))})
+def test_the_exact_spelling_rule_says_so():
+    (message,) = mandatory(POLICY, {"policy": document(allow("sts:assumeRole", [OUR_ROLE]))})
     assert "sts:AssumeRole is accepted only spelled exactly so, case-sensitive and without wildcards" in message
 
 
@@ -92,8 +88,8 @@ def test_assume_role_shapes_are_functions_of_statement_and_names():
     "principal",
     [USER_ARN, "arn:aws:iam::999999999999:user/team/Axonius-Readonly", [USER_ARN, USER_ARN]],
 )
-def test_trusting_the_configured_user_name_passes(pack, principal):
-    assert mandatory(pack, ROLE, {"assumeRolePolicy": trust({"AWS": principal})}) == []
+def test_trusting_the_configured_user_name_passes(principal):
+    assert mandatory(ROLE, {"assumeRolePolicy": trust({"AWS": principal})}) == []
 
 
 @pytest.mark.parametrize(
@@ -105,26 +101,25 @@ def test_trusting_the_configured_user_name_passes(pack, principal):
         "AIDAEXAMPLEUNIQUEID1",
     ],
 )
-def test_trusting_anyone_else_is_rejected(pack, principal):
-    (message,) = mandatory(pack, ROLE, {"assumeRolePolicy": trust({"AWS": principal})})
+def test_trusting_anyone_else_is_rejected(principal):
+    (message,) = mandatory(ROLE, {"assumeRolePolicy": trust({"AWS": principal})})
     assert f"trusts {principal!r}" in message and "trustedPrincipals" in message
 
 
-def test_an_account_root_passes_only_when_its_condition_names_trusted_principals(pack):
+def test_an_account_root_passes_only_when_its_condition_names_trusted_principals():
     root = {"AWS": "arn:aws:iam::111111111111:root"}
     ours = {"ArnEquals": {"aws:PrincipalArn": USER_ARN}}
     theirs = {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111111111111:user/attacker"}}
-    assert mandatory(pack, ROLE, {"assumeRolePolicy": trust(root, Condition=ours)}) == []
-    assert mandatory(pack, ROLE, {"assumeRolePolicy": trust(root, Condition=theirs)})
+    assert mandatory(ROLE, {"assumeRolePolicy": trust(root, Condition=ours)}) == []
+    assert mandatory(ROLE, {"assumeRolePolicy": trust(root, Condition=theirs)})
 
 
 def test_trusted_principals_come_from_the_pack_config():
     exact = "arn:aws:iam::111111111111:user/ci/Inventory"
-    with PolicyPackProcess(PACK_DIR) as pack:
-        pack.configure({"iam-role-trust": {"trustedPrincipals": [exact]}})
-        assert mandatory(pack, ROLE, {"assumeRolePolicy": trust({"AWS": exact})}) == []
-        assert mandatory(pack, ROLE, {"assumeRolePolicy": trust({"AWS": USER_ARN})})
-        assert mandatory(pack, ROLE, {"assumeRolePolicy": trust({"AWS": exact.replace("1111", "2222", 1)})})
+    config = {"iam-role-trust": {"trustedPrincipals": [exact]}}
+    assert mandatory(ROLE, {"assumeRolePolicy": trust({"AWS": exact})}, config) == []
+    assert mandatory(ROLE, {"assumeRolePolicy": trust({"AWS": USER_ARN})}, config)
+    assert mandatory(ROLE, {"assumeRolePolicy": trust({"AWS": exact.replace("1111", "2222", 1)})}, config)
 
 
 def test_trust_is_pure():
@@ -147,21 +142,21 @@ def declared_policy(action: str) -> object:
 @pytest.mark.parametrize(
     ("action", "rejected"), [("ec2:DescribeVpcs", False), ("iam:CreateUser", True)], ids=["read", "write"]
 )
-def test_an_unknown_policy_arn_is_followed_to_the_policy_in_the_stack(pack, action, rejected):
+def test_an_unknown_policy_arn_is_followed_to_the_policy_in_the_stack(action, rejected):
     policy = declared_policy(action)
     attachment = resource(ATTACH, {"policyArn": UNKNOWN, "user": "u"}, "a", depends={"policyArn": [policy.urn]})
-    found = pack.analyze_stack([policy, attachment])
+    found = analyze_stack([policy, attachment])
     assert [v.message for v in found] == (
         ["policyArn attaches policy mine of this stack, which grants more than List/Read"] if rejected else []
     )
 
 
-def test_an_unknown_policy_arn_from_nowhere_in_the_stack_is_rejected(pack):
-    (violation,) = pack.analyze_stack([resource(ATTACH, {"policyArn": UNKNOWN, "user": "u"}, "a")])
+def test_an_unknown_policy_arn_from_nowhere_in_the_stack_is_rejected():
+    (violation,) = analyze_stack([resource(ATTACH, {"policyArn": UNKNOWN, "user": "u"}, "a")])
     assert violation.level == "mandatory" and "does not come from a policy declared in this stack" in violation.message
 
 
-def test_exclusive_attachments_and_role_lists_are_followed_too(pack):
+def test_exclusive_attachments_and_role_lists_are_followed_too():
     good, bad = declared_policy("ec2:DescribeVpcs"), resource(POLICY, {"policy": document(allow("s3:*"))}, "bad")
     exclusive = resource(
         "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
@@ -169,39 +164,39 @@ def test_exclusive_attachments_and_role_lists_are_followed_too(pack):
         "x",
         depends={"policyArns": [good.urn, bad.urn]},
     )
-    (violation,) = pack.analyze_stack([good, bad, exclusive])
+    (violation,) = analyze_stack([good, bad, exclusive])
     assert violation.message == "policyArns[0] attaches policy bad of this stack, which grants more than List/Read"
 
 
 KEY = "aws:iam/accessKey:AccessKey"
 
 
-def test_credentials_only_for_users_declared_in_the_stack(pack):
-    user = resource("aws:iam/user:User", {"name": "Axonius-Readonly"}, "user")
-    assert pack.analyze_stack([user, resource(KEY, {"user": "Axonius-Readonly"}, "key")]) == []
-    assert pack.analyze_stack([user, resource(KEY, {"user": UNKNOWN}, "key", depends={"user": [user.urn]})]) == []
-    (violation,) = pack.analyze_stack([user, resource(KEY, {"user": "admin"}, "key")])
+def test_credentials_only_for_users_declared_in_the_stack():
+    user = resource(types.IAM_USER, {"name": "Axonius-Readonly"}, "user")
+    assert analyze_stack([user, resource(KEY, {"user": "Axonius-Readonly"}, "key")]) == []
+    assert analyze_stack([user, resource(KEY, {"user": UNKNOWN}, "key", depends={"user": [user.urn]})]) == []
+    (violation,) = analyze_stack([user, resource(KEY, {"user": "admin"}, "key")])
     assert (
         violation.policy == "iam-declared-identities"
         and "user 'admin' is not declared in this stack" in violation.message
     )
     login = resource("aws:iam/userLoginProfile:UserLoginProfile", {"user": "admin"}, "login")
-    assert [v.policy for v in pack.analyze_stack([user, login])] == ["iam-declared-identities"]
+    assert [v.policy for v in analyze_stack([user, login])] == ["iam-declared-identities"]
 
 
-def test_permission_set_assignments_only_to_permission_sets_declared_here(pack):
+def test_permission_set_assignments_only_to_permission_sets_declared_here():
     arn = "arn:aws:sso:::permissionSet/ssoins-1/ps-1"
-    declared = resource("aws:ssoadmin/permissionSet:PermissionSet", {"arn": arn, "name": "ro"}, "ps")
-    assignment = "aws:ssoadmin/accountAssignment:AccountAssignment"
-    assert pack.analyze_stack([declared, resource(assignment, {"permissionSetArn": arn}, "as")]) == []
-    (violation,) = pack.analyze_stack([resource(assignment, {"permissionSetArn": arn.replace("ps-1", "ps-admin")})])
+    declared = resource(types.SSO_PERMISSION_SET, {"arn": arn, "name": "ro"}, "ps")
+    assignment = types.SSO_ACCOUNT_ASSIGNMENT
+    assert analyze_stack([declared, resource(assignment, {"permissionSetArn": arn}, "as")]) == []
+    (violation,) = analyze_stack([resource(assignment, {"permissionSetArn": arn.replace("ps-1", "ps-admin")})])
     assert "permissionSetArn" in violation.message
 
 
 # --- 7. Unknown values -----------------------------------------------------------------------------------------
 
 
-def test_one_unknown_field_does_not_hide_the_rest_of_the_resource(pack):
+def test_one_unknown_field_does_not_hide_the_rest_of_the_resource():
     props = {
         "assumeRolePolicy": UNKNOWN,
         "maxSessionDuration": 43200,
@@ -210,7 +205,7 @@ def test_one_unknown_field_does_not_hide_the_rest_of_the_resource(pack):
             {"name": "later", "policy": UNKNOWN},
         ],
     }
-    found = findings(pack, ROLE, props)
+    found = findings(ROLE, props)
     trust_findings = {v.level: v.message for v in found["iam-role-trust"]}
     assert trust_findings["mandatory"] == "maxSessionDuration is 43200 seconds; at most 14400 is allowed"
     assert "assumeRolePolicy is not known until" in trust_findings["advisory"]
@@ -220,22 +215,22 @@ def test_one_unknown_field_does_not_hide_the_rest_of_the_resource(pack):
     assert "assumeRolePolicy" not in read_only["advisory"]
 
 
-def test_a_known_document_with_one_unknown_resource_is_checked_everywhere_else(pack):
+def test_a_known_document_with_one_unknown_resource_is_checked_everywhere_else():
     native = {"policyDocument": {"Statement": [allow("iam:CreateUser"), allow("sts:AssumeRole", [UNKNOWN])]}}
-    found = findings(pack, "aws-native:iam:ManagedPolicy", native)
+    found = findings(types.NATIVE_MANAGED_POLICY, native)
     levels = sorted(v.level for v in found["iam-read-only-actions"])
     assert levels == ["advisory", "mandatory"]
 
 
-def test_a_fully_known_resource_has_no_unknown_note(pack):
-    assert findings(pack, ROLE, {"assumeRolePolicy": trust({"AWS": USER_ARN}), "maxSessionDuration": 3600}) == {}
+def test_a_fully_known_resource_has_no_unknown_note():
+    assert findings(ROLE, {"assumeRolePolicy": trust({"AWS": USER_ARN}), "maxSessionDuration": 3600}) == {}
 
 
 # --- 8. Patterns that hang -------------------------------------------------------------------------------------
 
 
-def test_an_adversarial_pattern_is_answered(pack):
-    (message,) = mandatory(pack, POLICY, {"policy": document(allow("iam:*?*?*?*?*?*?*?*?*?*?*?*?*Zq"))})
+def test_an_adversarial_pattern_is_answered():
+    (message,) = mandatory(POLICY, {"policy": document(allow("iam:*?*?*?*?*?*?*?*?*?*?*?*?*Zq"))})
     assert "matches no action in the IAM data" in message
 
 
@@ -287,9 +282,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("type_", "passing", "rejected"), CASES, ids=[case[0] for case in CASES])
-def test_resource_types_that_grant_access_are_checked(pack, type_, passing, rejected):
-    assert mandatory(pack, type_, passing) == []
-    assert mandatory(pack, type_, rejected)
+def test_resource_types_that_grant_access_are_checked(type_, passing, rejected):
+    assert mandatory(type_, passing) == []
+    assert mandatory(type_, rejected)
 
 
 UNVERIFIABLE = [
@@ -316,21 +311,21 @@ UNVERIFIABLE = [
 
 
 @pytest.mark.parametrize(("type_", "props", "expected"), UNVERIFIABLE, ids=[case[0] for case in UNVERIFIABLE])
-def test_resources_the_pack_cannot_see_into_are_rejected_as_unverifiable(pack, type_, props, expected):
-    (violation,) = findings(pack, type_, props)["iam-unverifiable-resources"]
+def test_resources_the_pack_cannot_see_into_are_rejected_as_unverifiable(type_, props, expected):
+    (violation,) = findings(type_, props)["iam-unverifiable-resources"]
     assert violation.level == "mandatory" and expected in violation.message
 
 
-def test_a_user_with_no_groups_is_not_a_membership(pack):
-    assert mandatory(pack, "aws-native:iam:User", {"userName": "x"}) == []
+def test_a_user_with_no_groups_is_not_a_membership():
+    assert mandatory("aws-native:iam:User", {"userName": "x"}) == []
 
 
 # --- 11. False rejects and messages ----------------------------------------------------------------------------
 
 
-def test_inline_policies_of_one_empty_object_remove_out_of_band_policies_and_pass(pack):
+def test_inline_policies_of_one_empty_object_remove_out_of_band_policies_and_pass():
     props = {"assumeRolePolicy": trust({"AWS": USER_ARN}), "inlinePolicies": [{}]}
-    assert findings(pack, ROLE, props) == {}
+    assert findings(ROLE, props) == {}
 
 
 @pytest.mark.parametrize(
@@ -347,29 +342,29 @@ def test_inline_policies_of_one_empty_object_remove_out_of_band_policies_and_pas
         ("aws:kms/grant:Grant", {"operations": [None]}),
     ],
 )
-def test_no_message_says_none_and_each_names_its_field(pack, type_, props):
-    messages = mandatory(pack, type_, props)
+def test_no_message_says_none_and_each_names_its_field(type_, props):
+    messages = mandatory(type_, props)
     assert messages and not any("None" in message for message in messages)
 
 
-def test_a_repeated_key_is_rejected_as_aws_and_the_pack_could_read_different_values(pack):
+def test_a_repeated_key_is_rejected_as_aws_and_the_pack_could_read_different_values():
     policy = (
         '{"Statement": [{"Effect": "Allow", "Action": "iam:CreateUser", "Action": "s3:ListBucket", "Resource": "*"}]}'
     )
-    (message,) = mandatory(pack, POLICY, {"policy": policy})
+    (message,) = mandatory(POLICY, {"policy": policy})
     assert "repeats the key 'Action'" in message
 
 
 @pytest.mark.parametrize(
     "arn", ["ARN:AWS:IAM::AWS:POLICY/AdministratorAccess", "arn:aws:iam::aws:policy", "policy/Admin", "*"]
 )
-def test_a_policy_arn_the_pack_cannot_read_is_rejected(pack, arn):
-    (message,) = mandatory(pack, ATTACH, {"policyArn": arn, "user": "u"})
+def test_a_policy_arn_the_pack_cannot_read_is_rejected(arn):
+    (message,) = mandatory(ATTACH, {"policyArn": arn, "user": "u"})
     assert "neither an AWS managed nor a customer managed policy ARN" in message
 
 
-def test_a_customer_policy_arn_is_left_to_the_stack_rule(pack):
-    assert mandatory(pack, ATTACH, {"policyArn": "arn:aws:iam::111111111111:policy/x/Mine", "user": "u"}) == []
+def test_a_customer_policy_arn_is_left_to_the_stack_rule():
+    assert mandatory(ATTACH, {"policyArn": "arn:aws:iam::111111111111:policy/x/Mine", "user": "u"}) == []
 
 
 ACL_CASES = [
@@ -384,15 +379,15 @@ ACL_CASES = [
 
 
 @pytest.mark.parametrize(("type_", "passing", "rejected"), ACL_CASES)
-def test_s3_acls_give_no_one_more_than_read(pack, type_, passing, rejected):
-    assert mandatory(pack, type_, passing) == []
-    assert mandatory(pack, type_, rejected)
+def test_s3_acls_give_no_one_more_than_read(type_, passing, rejected):
+    assert mandatory(type_, passing) == []
+    assert mandatory(type_, rejected)
 
 
-def test_a_declared_policy_whose_document_is_unknown_in_preview_is_left_for_up(pack):
+def test_a_declared_policy_whose_document_is_unknown_in_preview_is_left_for_up():
     policy = resource(POLICY, {"name": "assume", "policy": UNKNOWN}, "assume")
     attachment = resource(ATTACH, {"policyArn": UNKNOWN, "user": "u"}, "a", depends={"policyArn": [policy.urn]})
-    (note,) = pack.analyze_stack([policy, attachment])
+    (note,) = analyze_stack([policy, attachment])
     assert note.level == "advisory" and "the document of policy assume of this stack is not known until" in note.message
 
 
@@ -401,22 +396,21 @@ def test_a_declared_policy_whose_document_is_unknown_in_preview_is_left_for_up(p
 S3_READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
 
 
-def test_an_attached_managed_policy_with_sensitive_reads_is_flagged(pack):
-    assert mandatory(pack, ATTACH, {"policyArn": S3_READ_ONLY, "user": "u"}) == []  # read-only, so it passes
-    (finding,) = findings(pack, ATTACH, {"policyArn": S3_READ_ONLY, "user": "u"})["iam-no-sensitive-reads"]
+def test_an_attached_managed_policy_with_sensitive_reads_is_flagged():
+    assert mandatory(ATTACH, {"policyArn": S3_READ_ONLY, "user": "u"}) == []  # read-only, so it passes
+    (finding,) = findings(ATTACH, {"policyArn": S3_READ_ONLY, "user": "u"})["iam-no-sensitive-reads"]
     assert finding.level == "advisory" and "s3:GetObject" in finding.message
     clean = "arn:aws:iam::aws:policy/AWSAccountActivityAccess"
-    assert findings(pack, ATTACH, {"policyArn": clean, "user": "u"}) == {}
+    assert findings(ATTACH, {"policyArn": clean, "user": "u"}) == {}
 
 
 def test_made_mandatory_the_sensitive_rule_blocks_amazon_s3_read_only_access_unless_allowed():
     reads = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTorrent", "s3-object-lambda:GetObject"]
-    with PolicyPackProcess(PACK_DIR) as pack:
-        pack.configure({"iam-no-sensitive-reads": {"enforcementLevel": "mandatory"}})
-        (message,) = mandatory(pack, ATTACH, {"policyArn": S3_READ_ONLY, "user": "u"})
-        assert message.startswith("policyArn attaches the AWS managed policy")
-        pack.configure({"iam-no-sensitive-reads": {"enforcementLevel": "mandatory", "allowedActions": reads}})
-        assert mandatory(pack, ATTACH, {"policyArn": S3_READ_ONLY, "user": "u"}) == []
+    strict = {"iam-no-sensitive-reads": {"enforcementLevel": "mandatory"}}
+    (message,) = mandatory(ATTACH, {"policyArn": S3_READ_ONLY, "user": "u"}, strict)
+    assert message.startswith("policyArn attaches the AWS managed policy")
+    allowed = {"iam-no-sensitive-reads": {"enforcementLevel": "mandatory", "allowedActions": reads}}
+    assert mandatory(ATTACH, {"policyArn": S3_READ_ONLY, "user": "u"}, allowed) == []
 
 
 def test_grant_and_acl_checks_are_pure():

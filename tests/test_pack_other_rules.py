@@ -1,4 +1,4 @@
-"""Trust, attachments and the customer-policy stack policy, over gRPC (Kubernetes and EKS: test_pack_kubernetes)."""
+"""Trust, attachments and the customer-policy stack policy, in-process (Kubernetes and EKS: test_pack_kubernetes)."""
 
 from __future__ import annotations
 
@@ -6,26 +6,22 @@ import json
 
 import pytest
 
-from automation.pack_client import PolicyPackProcess
+from policy_pack.rules import resource_types as types
 from tests.conftest import PROJECT_DIR
-from tests.pack_helpers import allow, document, findings, mandatory, resource
+from tests.policy_helpers import allow, analyze_stack, document, findings, mandatory, resource, trust
 
 USER_ARN = "arn:aws:iam::111111111111:user/Axonius-Readonly"
-ROLE = "aws:iam/role:Role"
-
-
-def trust(principal, action="sts:AssumeRole", **extra) -> str:
-    return document({"Effect": "Allow", "Principal": principal, "Action": action, **extra})
+ROLE = types.IAM_ROLE
 
 
 def role(trust_policy: str, **props) -> dict:
     return {"assumeRolePolicy": trust_policy, "maxSessionDuration": 14400, **props}
 
 
-def test_a_role_trusting_only_the_user_passes(pack):
-    assert findings(pack, ROLE, role(trust({"AWS": USER_ARN}))) == {}
+def test_a_role_trusting_only_the_user_passes():
+    assert findings(ROLE, role(trust({"AWS": USER_ARN}))) == {}
     with_tags = trust({"AWS": [USER_ARN]}, action=["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"])
-    assert mandatory(pack, ROLE, role(with_tags)) == []
+    assert mandatory(ROLE, role(with_tags)) == []
 
 
 @pytest.mark.parametrize(
@@ -40,31 +36,30 @@ def test_a_role_trusting_only_the_user_passes(pack):
         ({"Federated": "cognito-identity.amazonaws.com"}, "has principal {'Federated'"),
     ],
 )
-def test_broad_trust_is_rejected(pack, principal, expected):
-    (message,) = mandatory(pack, ROLE, role(trust(principal)))
+def test_broad_trust_is_rejected(principal, expected):
+    (message,) = mandatory(ROLE, role(trust(principal)))
     assert expected in message
 
 
-def test_an_account_root_is_accepted_only_when_a_condition_names_specific_arns(pack):
+def test_an_account_root_is_accepted_only_when_a_condition_names_specific_arns():
     condition = {"ArnEquals": {"aws:PrincipalArn": [USER_ARN]}}
     root = {"AWS": "arn:aws:iam::111111111111:root"}
-    assert mandatory(pack, ROLE, role(trust(root, Condition=condition))) == []
+    assert mandatory(ROLE, role(trust(root, Condition=condition))) == []
     loose = {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::111111111111:user/*"}}
-    assert mandatory(pack, ROLE, role(trust(root, Condition=loose)))
+    assert mandatory(ROLE, role(trust(root, Condition=loose)))
 
 
 @pytest.mark.parametrize("action", ["sts:AssumeRoleWithWebIdentity", "sts:*", "iam:PassRole"])
-def test_trust_allows_only_assume_tag_and_source_identity(pack, action):
-    (message,) = mandatory(pack, ROLE, role(trust({"AWS": USER_ARN}, action=action)))
+def test_trust_allows_only_assume_tag_and_source_identity(action):
+    (message,) = mandatory(ROLE, role(trust({"AWS": USER_ARN}, action=action)))
     assert "only sts:AssumeRole, sts:SetSourceIdentity, sts:TagSession" in message
 
 
-def test_session_duration_is_bounded_and_the_bound_is_configurable(pack):
-    (message,) = mandatory(pack, ROLE, role(trust({"AWS": USER_ARN}), maxSessionDuration=43200))
+def test_session_duration_is_bounded_and_the_bound_is_configurable():
+    (message,) = mandatory(ROLE, role(trust({"AWS": USER_ARN}), maxSessionDuration=43200))
     assert message == "maxSessionDuration is 43200 seconds; at most 14400 is allowed"
-    with PolicyPackProcess(PROJECT_DIR / "policy_pack") as configured:
-        configured.configure({"iam-role-trust": {"enforcementLevel": "mandatory", "maxSessionDuration": 43200}})
-        assert mandatory(configured, ROLE, role(trust({"AWS": USER_ARN}), maxSessionDuration=43200)) == []
+    config = {"iam-role-trust": {"enforcementLevel": "mandatory", "maxSessionDuration": 43200}}
+    assert mandatory(ROLE, role(trust({"AWS": USER_ARN}), maxSessionDuration=43200), config) == []
 
 
 def read_only_managed_policy() -> str:
@@ -72,43 +67,31 @@ def read_only_managed_policy() -> str:
     return table["readOnly"][0]
 
 
-@pytest.mark.parametrize(
-    "type_",
-    [
-        "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-        "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
-        "aws:iam/policyAttachment:PolicyAttachment",
-    ],
-)
-def test_aws_managed_attachments_pass_only_when_read_only(pack, type_):
+@pytest.mark.parametrize("type_", sorted(types.ATTACHMENT_TYPES))
+def test_aws_managed_attachments_pass_only_when_read_only(type_):
     for name in ("ReadOnlyAccess", "ViewOnlyAccess", "SecurityAudit", "AdministratorAccess"):
-        (message,) = mandatory(pack, type_, {"policyArn": f"arn:aws:iam::aws:policy/{name}"})
+        (message,) = mandatory(type_, {"policyArn": f"arn:aws:iam::aws:policy/{name}"})
         assert f"the AWS managed policy {name!r} grants more than List/Read" in message
-    assert mandatory(pack, type_, {"policyArn": f"arn:aws:iam::aws:policy/{read_only_managed_policy()}"}) == []
-    (message,) = mandatory(pack, type_, {"policyArn": "arn:aws:iam::aws:policy/service-role/AWSConfigRole"})
+    assert mandatory(type_, {"policyArn": f"arn:aws:iam::aws:policy/{read_only_managed_policy()}"}) == []
+    (message,) = mandatory(type_, {"policyArn": "arn:aws:iam::aws:policy/service-role/AWSConfigRole"})
     assert "'AWSConfigRole'" in message
 
 
-def test_role_managed_policy_arns_are_checked(pack):
+def test_role_managed_policy_arns_are_checked():
     props = role(trust({"AWS": USER_ARN}), managedPolicyArns=["arn:aws:iam::aws:policy/AdministratorAccess"])
-    (message,) = mandatory(pack, ROLE, props)
+    (message,) = mandatory(ROLE, props)
     assert "'AdministratorAccess'" in message
 
 
-def stack(pack, *resources) -> list:
-    return pack.analyze_stack(list(resources))
-
-
-def test_customer_policies_must_be_declared_here_and_read_only(pack):
+def test_customer_policies_must_be_declared_here_and_read_only():
     arn = "arn:aws:iam::111111111111:policy/Mine"
-    good = resource("aws:iam/policy:Policy", {"arn": arn, "policy": document(allow("ec2:DescribeVpcs"))}, "mine")
-    bad = resource("aws:iam/policy:Policy", {"arn": arn, "policy": document(allow("ec2:*"))}, "mine")
+    good = resource(types.IAM_POLICY, {"arn": arn, "policy": document(allow("ec2:DescribeVpcs"))}, "mine")
+    bad = resource(types.IAM_POLICY, {"arn": arn, "policy": document(allow("ec2:*"))}, "mine")
     attachment = resource("aws:iam/userPolicyAttachment:UserPolicyAttachment", {"policyArn": arn, "user": "u"})
-    assert stack(pack, good, attachment) == []
-    (violation,) = stack(pack, bad, attachment)
+    assert analyze_stack([good, attachment]) == []
+    (violation,) = analyze_stack([bad, attachment])
     assert violation.policy == "iam-customer-policy-attachments" and violation.level == "mandatory"
     assert violation.message.endswith(f"attaches {arn}, which grants more than List/Read")
-    (violation,) = stack(pack, attachment)
+    (violation,) = analyze_stack([attachment])
     assert "which this stack does not declare, so it cannot be checked" in violation.message
     assert violation.urn == attachment.urn

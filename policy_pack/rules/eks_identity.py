@@ -49,7 +49,7 @@ def check_access_entry(props: dict[str, Any]) -> list[str]:
     """`aws.eks.AccessEntry` (`userName`) or `aws-native.eks.AccessEntry` (`username`, `accessPolicies`)."""
     problems = []
     entry_type = props.get("type")
-    if entry_type in NODE_ENTRY_TYPES:
+    if isinstance(entry_type, str) and entry_type in NODE_ENTRY_TYPES:
         problems.append(
             f"the access entry's type is {entry_type!r}, which makes its principal a node (system:nodes, able to "
             f"read every secret its pods mount and to register nodes); use type {STANDARD!r}"
