@@ -29,7 +29,7 @@ class InventoryUser(pulumi.ComponentResource):
         super().__init__("axonius-aws-access:inventory_user:InventoryUser", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.user = aws.iam.User(name, name=user.name, path=user.path, tags=TAGS, opts=child)
-        target = {"user": self.user.name}
+        target: dict[str, pulumi.Input[str]] = {"user": self.user.name}
         self.read_only_policies = attach_policies(
             f"{name}-read-only",
             f"{user.name}-ReadOnly",
@@ -59,7 +59,9 @@ class InventoryUser(pulumi.ComponentResource):
         self.unique_id = self.user.unique_id
         self.policy_arns = pulumi.Output.all(*(p.arn for p in self.read_only_policies + self.assume_role_policies))
         self.access_key_id = self.access_key.id if self.access_key else None
-        self.secret_access_key = pulumi.Output.secret(self.access_key.secret) if self.access_key else None
+        self.secret_access_key: pulumi.Output[str] | None = (
+            pulumi.Output.secret(self.access_key.secret) if self.access_key else None
+        )
         self.register_outputs(
             {
                 "name": self.name,
