@@ -20,7 +20,7 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import mocks, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import resource_pb2
-from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.stack import Stack, run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from .organization_file import Organization
@@ -144,7 +144,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             "status": "ACTIVE",
         }
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict | tuple[dict, list]:
+    # The SDK types only the (result, failures) tuple, but takes a bare dict too (MockMonitor.Invoke checks).
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict | tuple[dict, list]:  # type: ignore[override]
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             account = self.home_account
             return {
@@ -243,11 +244,19 @@ def run_program(
 ) -> MockRun:
     """Run `program_dir/__main__.py` as `pulumi up` would, against mocks; raise what the program raises."""
     monitor = RecordingMonitor(aws_mocks)
-    settings.set_root_resource(None)
+    # None makes set_mocks build a fresh root stack (it checks get_root_resource() is None); the SDK types the
+    # parameter as Resource only.
+    settings.set_root_resource(None)  # type: ignore[arg-type]
     mocks.set_mocks(aws_mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     set_all_config(dict(config), secret_keys)
     root = settings.get_root_resource()
-    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")))
+    if not isinstance(root, Stack):
+        raise RuntimeError("the mock engine has no root stack")
+
+    def program() -> None:
+        runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+
+    _sync_await(run_pulumi_func(program))
     outputs = {name: _resolve(value) for name, value in root.outputs.items()}
     # Registration order depends on thread timing; URN order keeps plans reproducible for review.
     return MockRun(resources=tuple(sorted(monitor.declared, key=lambda r: r.urn)), outputs=outputs)

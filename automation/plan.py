@@ -151,8 +151,11 @@ def presentable(value: Any, show_secrets: bool) -> Any:
 class SecretAware(Protocol):
     """A stack output as the mock engine or the Automation API reports it."""
 
-    value: Any
-    secret: bool
+    @property
+    def value(self) -> Any: ...
+
+    @property
+    def secret(self) -> bool: ...
 
 
 def output_value(output: SecretAware, show_secrets: bool) -> Any:
