@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
 from .managed_policies import attach_policies
 from .policy_documents import Document
-from .stack_config import UserConfig
+from .stack_config import KeySlot, UserConfig
 
 TAGS = {"managed-by": "axonius-aws-access"}
 
@@ -75,14 +76,19 @@ class InventoryUser(pulumi.ComponentResource):
         )
 
 
-def key_slot_statuses(user: UserConfig) -> dict[int, str]:
+# An aws.iam.AccessKey's status, as IAM spells it.
+KeyStatus = Literal["Active", "Inactive"]
+KEY_STATUS: dict[KeySlot, KeyStatus] = {KeySlot.ACTIVE: "Active", KeySlot.INACTIVE: "Inactive"}
+
+
+def key_slot_statuses(user: UserConfig) -> dict[int, KeyStatus]:
     """The access key in each slot that exists and its status: the active slot's is always `Active`."""
     if not user.access_key:
         return {}
-    statuses = {user.active_key: "Active"}
-    if user.other_key != "absent":
+    statuses: dict[int, KeyStatus] = {user.active_key: "Active"}
+    if user.other_key != KeySlot.ABSENT:
         other_slot = 3 - user.active_key  # slots are 1 and 2
-        statuses[other_slot] = user.other_key.capitalize()
+        statuses[other_slot] = KEY_STATUS[user.other_key]
     return dict(sorted(statuses.items()))
 
 
