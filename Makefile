@@ -29,6 +29,7 @@ plan: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy --python-executable $(BIN)/python
 
 test: lint
 	$(BIN)/python -m pytest -q

@@ -142,7 +142,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             "status": "ACTIVE",
         }
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict | tuple[dict, list]:
+    # The SDK types only the (result, failures) tuple, but takes a bare dict too (MockMonitor.Invoke checks).
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict | tuple[dict, list]:  # type: ignore[override]
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             account = self.home_account
             return {
@@ -241,7 +242,9 @@ def run_program(
 ) -> MockRun:
     """Run `program_dir/__main__.py` as `pulumi up` would, against mocks; raise what the program raises."""
     monitor = RecordingMonitor(aws_mocks)
-    settings.set_root_resource(None)
+    # None makes set_mocks build a fresh root stack (it checks get_root_resource() is None); the SDK types the
+    # parameter as Resource only.
+    settings.set_root_resource(None)  # type: ignore[arg-type]
     mocks.set_mocks(aws_mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     set_all_config(dict(config), secret_keys)
     root = cast(Stack, pulumi.runtime.get_root_resource())  # set_mocks made the root: a Stack

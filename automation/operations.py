@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import yaml
 from pulumi import automation as auto
@@ -24,7 +24,8 @@ from .pack_client import PolicyPackError, Violation, mandatory, stack_pack_confi
 from .project import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import StackFileError, StackSettings, read_stack_settings
 
-OPERATIONS = ("preview", "up", "destroy", "refresh")
+Operation = Literal["preview", "up", "destroy", "refresh"]
+OPERATIONS: tuple[Operation, ...] = get_args(Operation)
 STATE_DIR = ".pulumi-state"
 INSTALL_HINT = (
     "the Pulumi CLI is not installed or not on PATH. Install it (https://www.pulumi.com/docs/install/, "
@@ -51,7 +52,7 @@ class StackFileMissingError(RuntimeError):
 
 @dataclass(frozen=True)
 class OperationResult:
-    operation: str
+    operation: Operation
     stack: str
     succeeded: bool
     change_summary: dict[str, int] = field(default_factory=dict)
@@ -143,7 +144,7 @@ def write_pack_config(project_dir: Path, stack: str, config_file: Path, director
 
 
 def run_operation(
-    operation: str,
+    operation: Operation,
     stack: str,
     *,
     project_dir: Path = PROJECT_DIR,
@@ -165,23 +166,22 @@ def run_operation(
         raise StackFileMissingError(stack, path)
     packs = [str(p) for p in (policy_packs if policy_packs is not None else [project_dir / "policy_pack"])]
     if operation not in ("preview", "up") or not packs:
-        policies = {"policy_packs": packs, "policy_pack_configs": []}
-        return _run(operation, stack, project_dir, policies, show_secrets, on_output, command)
+        return _run(operation, stack, project_dir, packs, [], show_secrets, on_output, command)
     with tempfile.TemporaryDirectory(prefix="axonius-pack-config-") as scratch:
         config_file = policy_pack_config or project_dir / POLICY_CONFIG
         try:
             config = write_pack_config(project_dir, stack, config_file, Path(scratch))
         except (ConfigError, PolicyPackError, StackFileError) as error:
             return OperationResult(operation, stack, succeeded=False, message=str(error), config_error=True)
-        policies = {"policy_packs": packs, "policy_pack_configs": [str(config)]}
-        return _run(operation, stack, project_dir, policies, show_secrets, on_output, command)
+        return _run(operation, stack, project_dir, packs, [str(config)], show_secrets, on_output, command)
 
 
 def _run(
-    operation: str,
+    operation: Operation,
     stack: str,
     project_dir: Path,
-    policies: dict[str, list[str]],
+    packs: list[str],
+    pack_configs: list[str],
     show_secrets: bool,
     on_output: Callable[[str], None] | None,
     command: auto.PulumiCommand | None,
@@ -194,19 +194,23 @@ def _run(
         if (violation := policy_event(event)) is not None:
             violations.append(violation)
 
-    common = {"on_output": on_output, "on_event": on_event}
+    summary: auto.OpMap | None
+    outputs: dict[str, Any] = {}
     try:
         if operation == "preview":
-            summary = target.preview(diff=True, **policies, **common).change_summary
-            outputs: dict[str, Any] = {}
+            summary = target.preview(
+                diff=True, policy_packs=packs, policy_pack_configs=pack_configs, on_output=on_output, on_event=on_event
+            ).change_summary
         elif operation == "up":
-            result = target.up(diff=True, **policies, **common)
-            summary = result.summary.resource_changes or {}
+            result = target.up(
+                diff=True, policy_packs=packs, policy_pack_configs=pack_configs, on_output=on_output, on_event=on_event
+            )
+            summary = result.summary.resource_changes
             outputs = {name: output_value(value, show_secrets) for name, value in result.outputs.items()}
         elif operation == "destroy":
-            summary, outputs = target.destroy(**common).summary.resource_changes or {}, {}
+            summary = target.destroy(on_output=on_output, on_event=on_event).summary.resource_changes
         else:
-            summary, outputs = target.refresh(**common).summary.resource_changes or {}, {}
+            summary = target.refresh(on_output=on_output, on_event=on_event).summary.resource_changes
     except auto.errors.CommandError as error:
         text = str(error)
         return OperationResult(
@@ -217,7 +221,12 @@ def _run(
             message=text,
             config_error=CONFIG_ERROR_MARK in text,
         )
-    return OperationResult(operation, stack, True, dict(summary or {}), outputs, tuple(violations))
+    return OperationResult(operation, stack, True, _counts(summary), outputs, tuple(violations))
+
+
+def _counts(changes: auto.OpMap | None) -> dict[str, int]:
+    """Resources by operation name: the SDK types the names as OpType, the engine's JSON gives plain strings."""
+    return {op.value if isinstance(op, auto.OpType) else op: count for op, count in (changes or {}).items()}
 
 
 def preview(stack: str, **options: Any) -> OperationResult:

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote
 
 import boto3
@@ -44,7 +44,10 @@ from components.eks_token import eks_token
 
 from .operations import PulumiCliMissingError, workspace
 
-PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
+Status = Literal["PASS", "WARN", "FAIL"]
+PASS: Status = "PASS"
+WARN: Status = "WARN"
+FAIL: Status = "FAIL"
 KEY_AGE_WARNING_DAYS = 90
 SESSION_NAME = "axonius-verify"
 PROBE_PREFIX = "axonius-verify-probe"
@@ -86,7 +89,7 @@ class VerifyUsageError(Exception):
 class CheckResult:
     account: str  # an account ID, or `eks <cluster>` for a cluster
     check: str
-    status: str  # PASS, WARN or FAIL
+    status: Status
     detail: str
 
 

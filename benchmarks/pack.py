@@ -22,7 +22,7 @@ sys.path.insert(0, str(PROJECT_DIR))
 from pulumi.runtime.proto import analyzer_pb2  # noqa: E402
 
 from automation.pack_client import PolicyPackProcess, to_struct  # noqa: E402
-from components.permission_sets import PERMISSION_SETS, select_actions  # noqa: E402
+from components.permission_sets import PermissionSet, select_actions  # noqa: E402
 from components.policy_documents import compact_json, read_only_documents  # noqa: E402
 from policy_pack.rules.iam_actions import ActionCatalog  # noqa: E402
 
@@ -47,7 +47,7 @@ def cold_start_seconds(runs: int = 5) -> float:
 
 def analyze_latency_ms(requests: int = 300) -> tuple[float, float, int]:
     catalog = ActionCatalog()
-    documents = read_only_documents(select_actions(PERMISSION_SETS, [], [], catalog))
+    documents = read_only_documents(select_actions(PermissionSet, [], [], catalog))
     largest = max(documents, key=lambda d: len(compact_json(d)))
     # A fresh name each time defeats the pack's per-document cache: the worst case, a new document.
     latencies = []

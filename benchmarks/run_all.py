@@ -10,11 +10,12 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
 
-def run(script: str, *args: str) -> object:
+def run(script: str, *args: str) -> Any:  # the script's JSON
     done = subprocess.run(
         [sys.executable, str(HERE / script), "--json", *args], capture_output=True, text=True, check=True
     )

@@ -42,8 +42,8 @@ class BareMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         return f"{args.name}-id", dict(args.inputs)
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
-        return {}
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        return {}, []
 
 
 def stack_config(accounts: int) -> dict[str, str]:
@@ -198,8 +198,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.organization:
-        rows = [measure_organization(n, args.repeats) for n in args.accounts]
-        return report(rows, args.json)
+        return report([measure_organization(n, args.repeats) for n in args.accounts], args.json)
     with tempfile.TemporaryDirectory() as workdir:
         rows = [measure(n, args.repeats, Path(workdir)) for n in args.accounts]
     return report(rows, args.json)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -31,7 +32,7 @@ from .policy_documents import (
 )
 from .stack_config import OrganizationConfig, RoleAccount, StackConfig
 
-ExternalIds = Mapping[str, pulumi.Input[str]] | pulumi.Output[Mapping[str, str]]
+ExternalIds = pulumi.Input[Mapping[str, pulumi.Input[str]]]
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ def declare_access(
         members = discover_members(organization, config.roles.accounts, deployers[admin].provider)
         # Accounts the StackSet reaches get their role from it; roles.accounts keeps the others.
         config = replace(
-            config, roles=replace(config.roles, accounts=explicit_accounts(config.roles.accounts, members.targets))
+            config,
+            roles=replace(config.roles, accounts=list(explicit_accounts(config.roles.accounts, members.targets))),
         )
     role_arns = {
         account.id: role_arn(home.partition, account.id, config.roles.name) for account in config.roles.accounts
@@ -232,21 +234,23 @@ def _child_options(parent: pulumi.Resource | None) -> pulumi.ResourceOptions | N
 
 def external_ids_of(
     accounts: Sequence[RoleAccount], external_ids: ExternalIds | None
-) -> list[pulumi.Input[str] | None]:
+) -> list[pulumi.Input[str | None]]:
     """Each account's external ID: from the map when it names the account, else from the account's entry."""
     if external_ids is None:
         return [account.external_id for account in accounts]
-    if isinstance(external_ids, pulumi.Output):
-        # A map that arrives as one Output (a component input holding a secret) marks each of its values secret,
-        # and nothing else: the trust policies of accounts it does not name stay readable in previews.
-        revealed = pulumi.Output.unsecret(external_ids)
-        return [
-            revealed.apply(
-                lambda ids, a=account: pulumi.Output.secret(ids[a.id]) if a.id in (ids or {}) else a.external_id
-            )
-            for account in accounts
-        ]
-    return [external_ids.get(account.id, account.external_id) for account in accounts]
+    if isinstance(external_ids, Mapping):
+        return [external_ids.get(account.id, account.external_id) for account in accounts]
+    # A map that arrives as one Output (a component input holding a secret) marks each of its values secret,
+    # and nothing else: the trust policies of accounts it does not name stay readable in previews.
+    arrived: pulumi.Output[Mapping[str, pulumi.Input[str]]] = (
+        external_ids if isinstance(external_ids, pulumi.Output) else pulumi.Output.from_input(external_ids)
+    )
+    revealed = pulumi.Output.unsecret(arrived)
+    return [revealed.apply(functools.partial(_external_id, account)) for account in accounts]
+
+
+def _external_id(account: RoleAccount, ids: Mapping[str, pulumi.Input[str]] | None) -> pulumi.Output[str] | str | None:
+    return pulumi.Output.secret(ids[account.id]) if ids and account.id in ids else account.external_id
 
 
 def _deployer(config: StackConfig, home: Home, account_id: str, opts: pulumi.ResourceOptions | None) -> Deployer:
@@ -290,7 +294,7 @@ def role_file_entries(arns: list[str], external_ids: list[str | None]) -> str:
 
 
 def role_arn_file_json(
-    role_arns: pulumi.Output[list[str]], external_ids: Sequence[pulumi.Input[str] | None]
+    role_arns: pulumi.Output[list[str]], external_ids: Sequence[pulumi.Input[str | None]]
 ) -> pulumi.Output[str]:
     """Secret when it holds an external ID: the file is what the adapter needs to assume the roles."""
     content = pulumi.Output.all(role_arns, *external_ids).apply(

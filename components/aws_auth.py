@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
-ARN_FIELD = {"mapUsers": "userarn", "mapRoles": "rolearn"}
+# The aws-auth lists that map IAM identities (users, roles) to Kubernetes users and groups.
+MapKind = Literal["mapUsers", "mapRoles"]
+ARN_FIELD: dict[MapKind, str] = {"mapUsers": "userarn", "mapRoles": "rolearn"}
 USER_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:user/([A-Za-z0-9_+=,.@-]+/)*[A-Za-z0-9_+=,.@-]+")
 # aws-auth matches roles by ARN without a path.
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9_+=,.@-]+")

@@ -11,7 +11,7 @@ import pulumi_kubernetes as kubernetes
 
 from .aws_auth_mapping import AwsAuthMapping
 from .eks_identity import ClusterIdentity, kubeconfig, resolve_mode
-from .stack_config import ConfigError, EksCluster, EksConfig
+from .stack_config import ConfigError, EksCluster, EksConfig, EksMode
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class ClusterTarget:
     account_id: str
     endpoint: str
     certificate_authority: str
-    mode: str
+    mode: EksMode  # accessEntry or awsAuth, never auto
 
 
 def find_cluster(cluster: EksCluster, index: int, account_id: str, provider: aws.Provider | None) -> ClusterTarget:
@@ -94,7 +94,7 @@ class EksReadOnlyAccess(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[role])),
         )
         mapped = pulumi.ResourceOptions(parent=self, provider=aws_provider, depends_on=[identity_resource])
-        if target.mode == "accessEntry":
+        if target.mode == EksMode.ACCESS_ENTRY:
             aws.eks.AccessEntry(
                 f"{name}-access-entry",
                 cluster_name=cluster.name,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .stack_config import ConfigError, EksCluster
+from .aws_auth import MapKind
+from .stack_config import ConfigError, EksCluster, EksMode
 
 ACCESS_ENTRY_MODES = frozenset({"API", "API_AND_CONFIG_MAP"})
 AWS_AUTH_MODES = frozenset({"CONFIG_MAP", "API_AND_CONFIG_MAP"})
@@ -16,7 +17,7 @@ class ClusterIdentity:
     """The IAM identity the adapter presents to a cluster and the aws-auth list it belongs in."""
 
     arn: str
-    kind: str  # "mapUsers" or "mapRoles"
+    kind: MapKind
 
 
 def cluster_identity(account: str, home_account: str, user_arn: str, role_arns: dict[str, str]) -> ClusterIdentity:
@@ -29,12 +30,12 @@ def cluster_identity(account: str, home_account: str, user_arn: str, role_arns: 
     return ClusterIdentity(arn=role_arns[account], kind="mapRoles")
 
 
-def resolve_mode(cluster: EksCluster, authentication_mode: str | None, index: int) -> str:
+def resolve_mode(cluster: EksCluster, authentication_mode: str | None, index: int) -> EksMode:
     """`auto` picks access entries when the cluster accepts them; an explicit mode must be one it honours."""
     mode = authentication_mode or "CONFIG_MAP"  # clusters from before access entries report none
-    if cluster.mode == "auto":
-        return "accessEntry" if mode in ACCESS_ENTRY_MODES else "awsAuth"
-    accepted = ACCESS_ENTRY_MODES if cluster.mode == "accessEntry" else AWS_AUTH_MODES
+    if cluster.mode == EksMode.AUTO:
+        return EksMode.ACCESS_ENTRY if mode in ACCESS_ENTRY_MODES else EksMode.AWS_AUTH
+    accepted = ACCESS_ENTRY_MODES if cluster.mode == EksMode.ACCESS_ENTRY else AWS_AUTH_MODES
     if mode not in accepted:
         raise ConfigError(
             [

@@ -34,7 +34,7 @@ class InventoryRole(pulumi.ComponentResource):
         name: str,
         *,
         account: RoleAccount,
-        external_id: pulumi.Input[str] | None,
+        external_id: pulumi.Input[str | None],
         roles: RolesConfig,
         read_only_documents: Sequence[Document],
         trusted_user_arn: pulumi.Input[str],

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
 from .managed_policies import attach_policies
 from .policy_documents import Document
-from .stack_config import UserConfig
+from .stack_config import KeySlot, UserConfig
 
 TAGS = {"managed-by": "axonius-aws-access"}
 
@@ -29,7 +30,7 @@ class InventoryUser(pulumi.ComponentResource):
         super().__init__("axonius-aws-access:inventory_user:InventoryUser", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.user = aws.iam.User(name, name=user.name, path=user.path, tags=TAGS, opts=child)
-        target = {"user": self.user.name}
+        target: dict[str, pulumi.Input[str]] = {"user": self.user.name}
         self.read_only_policies = attach_policies(
             f"{name}-read-only",
             f"{user.name}-ReadOnly",
@@ -59,7 +60,9 @@ class InventoryUser(pulumi.ComponentResource):
         self.unique_id = self.user.unique_id
         self.policy_arns = pulumi.Output.all(*(p.arn for p in self.read_only_policies + self.assume_role_policies))
         self.access_key_id = self.access_key.id if self.access_key else None
-        self.secret_access_key = pulumi.Output.secret(self.access_key.secret) if self.access_key else None
+        self.secret_access_key: pulumi.Output[str] | None = (
+            pulumi.Output.secret(self.access_key.secret) if self.access_key else None
+        )
         self.register_outputs(
             {
                 "name": self.name,
@@ -73,14 +76,19 @@ class InventoryUser(pulumi.ComponentResource):
         )
 
 
-def key_slot_statuses(user: UserConfig) -> dict[int, str]:
+# An aws.iam.AccessKey's status, as IAM spells it.
+KeyStatus = Literal["Active", "Inactive"]
+KEY_STATUS: dict[KeySlot, KeyStatus] = {KeySlot.ACTIVE: "Active", KeySlot.INACTIVE: "Inactive"}
+
+
+def key_slot_statuses(user: UserConfig) -> dict[int, KeyStatus]:
     """The access key in each slot that exists and its status: the active slot's is always `Active`."""
     if not user.access_key:
         return {}
-    statuses = {user.active_key: "Active"}
-    if user.other_key != "absent":
+    statuses: dict[int, KeyStatus] = {user.active_key: "Active"}
+    if user.other_key != KeySlot.ABSENT:
         other_slot = 3 - user.active_key  # slots are 1 and 2
-        statuses[other_slot] = user.other_key.capitalize()
+        statuses[other_slot] = KEY_STATUS[user.other_key]
     return dict(sorted(statuses.items()))
 
 

@@ -14,11 +14,19 @@ from importlib import resources
 from policy_pack.rules.iam_actions import ActionCatalog
 from policy_pack.rules.sensitive_actions import KEPT_FOR_THE_ADAPTER, sensitive_actions
 
-PERMISSION_SETS = ("adapter", "security-services", "cloud-asset-compliance")
+from .value_enum import ValueEnum
+
+
+# The names a stack selects in `permissions.sets` (no docstring: it would become the schema's description).
+class PermissionSet(ValueEnum):
+    ADAPTER = "adapter"
+    SECURITY_SERVICES = "security-services"
+    CLOUD_ASSET_COMPLIANCE = "cloud-asset-compliance"
+
 
 VENDOR_FILES = {
-    "adapter": ("axonius-adapter-policy.json",),
-    "cloud-asset-compliance": (
+    PermissionSet.ADAPTER: ("axonius-adapter-policy.json",),
+    PermissionSet.CLOUD_ASSET_COMPLIANCE: (
         "axonius-cloud-asset-compliance-policy.json",
         "axonius-cis-v1.2-minimal-policy.json",
     ),
@@ -48,8 +56,8 @@ def _read_only(names: Iterable[str], catalog: ActionCatalog) -> frozenset[str]:
     return frozenset(selected)
 
 
-def permission_set(name: str, catalog: ActionCatalog) -> frozenset[str]:
-    if name == "security-services":
+def permission_set(name: PermissionSet, catalog: ActionCatalog) -> frozenset[str]:
+    if name == PermissionSet.SECURITY_SERVICES:
         return _read_only(
             (action.name for service in SECURITY_SERVICES for action in catalog.actions_of(service).values()),
             catalog,
@@ -58,7 +66,7 @@ def permission_set(name: str, catalog: ActionCatalog) -> frozenset[str]:
 
 
 def select_actions(
-    sets: Iterable[str], extra_actions: Iterable[str], exclude_actions: Iterable[str], catalog: ActionCatalog
+    sets: Iterable[PermissionSet], extra_actions: Iterable[str], exclude_actions: Iterable[str], catalog: ActionCatalog
 ) -> tuple[str, ...]:
     """The sorted, deduplicated actions a stack grants."""
     selected = set().union(*(permission_set(name, catalog) for name in sets)) | set(extra_actions)

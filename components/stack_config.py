@@ -10,25 +10,26 @@ time, and it accepts neither tuples, frozensets, Literals nor unions (hence list
 """
 
 import difflib
-import enum
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Optional, TypeVar
 
 import botocore.loaders
 import pulumi.runtime
 import pydantic
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
+from pydantic.config import JsonDict
 from pydantic.dataclasses import dataclass
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from policy_pack.rules.iam_actions import Action, ActionCatalog, is_pattern
 
-from .permission_sets import PERMISSION_SETS, permission_set
+from .permission_sets import PermissionSet, permission_set
+from .value_enum import ValueEnum
 
 NAMESPACE = "axonius-aws-access"
 # Keys of the Pulumi CLI and of the providers this program configures: allowed beside ours.
@@ -66,16 +67,6 @@ class ConfigError(Exception):
         super().__init__("\n".join(self.problems))
 
 
-class ValueEnum(enum.StrEnum):
-    """An enum shown as its value in messages (`'auto'`, not `<EksMode.AUTO: 'auto'>`)."""
-
-    def __repr__(self) -> str:
-        return repr(self.value)
-
-
-PermissionSet = ValueEnum("PermissionSet", [(name.replace("-", "_").upper(), name) for name in PERMISSION_SETS])
-
-
 class EksMode(ValueEnum):
     AUTO = "auto"
     ACCESS_ENTRY = "accessEntry"
@@ -96,11 +87,21 @@ class RbacVerb(ValueEnum):
     WATCH = "watch"
 
 
+_T = TypeVar("_T")
+if TYPE_CHECKING:
+    Defaulted = Annotated[_T, "never null once validated"]
+else:
+    # A key with a default is `X | None` at run time, where Pulumi's schema inference reads it (any other key
+    # is required there), and `X` to the type checker: `_Contract` refuses null for it, so once validated it
+    # always holds an X.
+    Defaulted = Optional
+
+
 # Marks the values a stack file may hold as `secure:` (encrypted by `pulumi config set --secret`).
-MAY_BE_SECURE = {"maySecure": True}
+MAY_BE_SECURE: JsonDict = {"maySecure": True}
 
 
-def _items(pattern: str, accepted: str) -> dict[str, Any]:
+def _items(pattern: str, accepted: str) -> JsonDict:
     """A pattern for each string of a list, in the JSON Schema; parsing checks the same (`_item_problems`).
 
     Pydantic would need `Annotated` item types, which Pulumi's schema inference does not read.
@@ -110,12 +111,15 @@ def _items(pattern: str, accepted: str) -> dict[str, Any]:
 
 @dataclass(frozen=True, config=CONTRACT)
 class _Contract:
-    """Keys with a default are `X | None` (Pulumi's schema requires every other key) but never null."""
+    """Keys with a default are `Defaulted[X]` (Pulumi's schema requires every other key) but never null."""
+
+    __pydantic_fields__: ClassVar[dict[str, FieldInfo]]  # set by pydantic's dataclass
 
     @field_validator("*", mode="after")
     @classmethod
     def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None and not _nullable(cls.__pydantic_fields__[info.field_name]):
+        # A field validator always runs for a field: `field_name` is None only for model validators.
+        if value is None and info.field_name and not _nullable(cls.__pydantic_fields__[info.field_name]):
             raise PydanticCustomError("null", "a value (null means nothing here; leave the key out for the default)")
         return value
 
@@ -126,41 +130,52 @@ def _nullable(field: FieldInfo) -> bool:
 
 @dataclass(frozen=True, config=CONTRACT)
 class UserConfig(_Contract):
-    name: str | None = Field("Axonius-Readonly", pattern=IAM_NAME, description=IAM_NAME_TEXT)
-    path: str | None = Field("/", pattern=IAM_PATH, description="'/' or '/a/path/' of printable ASCII, at most 512")
-    access_key: bool | None = Field(True, description="true or false")
-    active_key: int | None = Field(1, ge=1, le=2, description="1 or 2, the access-key slot handed to Axonius")
-    other_key: KeySlot | None = Field(KeySlot.ABSENT, description="absent, active or inactive")
-    max_managed_policies: int | None = Field(
-        10, ge=1, le=20, description="a whole number from 1 to 20 (AWS's quota of managed policies per user or role)"
+    name: Defaulted[str] = Field(default="Axonius-Readonly", pattern=IAM_NAME, description=IAM_NAME_TEXT)
+    path: Defaulted[str] = Field(
+        default="/", pattern=IAM_PATH, description="'/' or '/a/path/' of printable ASCII, at most 512"
+    )
+    access_key: Defaulted[bool] = Field(default=True, description="true or false")
+    active_key: Defaulted[int] = Field(
+        default=1, ge=1, le=2, description="1 or 2, the access-key slot handed to Axonius"
+    )
+    other_key: Defaulted[KeySlot] = Field(default=KeySlot.ABSENT, description="absent, active or inactive")
+    max_managed_policies: Defaulted[int] = Field(
+        default=10,
+        ge=1,
+        le=20,
+        description="a whole number from 1 to 20 (AWS's quota of managed policies per user or role)",
     )
 
 
 @dataclass(frozen=True, config=CONTRACT)
 class PermissionsConfig(_Contract):
-    sets: list[PermissionSet] | None = Field(
-        default_factory=lambda: [PermissionSet("adapter")], description=f"a list of {', '.join(PERMISSION_SETS)}"
+    sets: Defaulted[list[PermissionSet]] = Field(
+        default_factory=lambda: [PermissionSet.ADAPTER], description=f"a list of {', '.join(PermissionSet)}"
     )
-    extra_actions: list[str] | None = Field(default_factory=list, description="a list of List or Read IAM actions")
-    exclude_actions: list[str] | None = Field(default_factory=list, description="a list of IAM actions")
+    extra_actions: Defaulted[list[str]] = Field(default_factory=list, description="a list of List or Read IAM actions")
+    exclude_actions: Defaulted[list[str]] = Field(default_factory=list, description="a list of IAM actions")
 
 
 @dataclass(frozen=True, config=CONTRACT)
 class RoleAccount(_Contract):
     id: str = Field(pattern=ACCOUNT_ID, description=ACCOUNT_TEXT)
     external_id: str | None = Field(
-        None, pattern=EXTERNAL_ID, description=EXTERNAL_ID_TEXT, json_schema_extra=MAY_BE_SECURE
+        default=None, pattern=EXTERNAL_ID, description=EXTERNAL_ID_TEXT, json_schema_extra=MAY_BE_SECURE
     )
 
 
 @dataclass(frozen=True, config=CONTRACT)
 class RolesConfig(_Contract):
-    name: str | None = Field("Axonius-Readonly-Role", pattern=IAM_NAME, description=IAM_NAME_TEXT)
-    max_session_duration: int | None = Field(
-        14400, ge=3600, le=43200, description="a whole number of seconds from 3600 to 43200"
+    name: Defaulted[str] = Field(default="Axonius-Readonly-Role", pattern=IAM_NAME, description=IAM_NAME_TEXT)
+    max_session_duration: Defaulted[int] = Field(
+        default=14400, ge=3600, le=43200, description="a whole number of seconds from 3600 to 43200"
     )
-    deploy_role_name: str | None = Field("OrganizationAccountAccessRole", pattern=IAM_NAME, description=IAM_NAME_TEXT)
-    accounts: list[RoleAccount] | None = Field(default_factory=list, description="a list of accounts (id, externalId)")
+    deploy_role_name: Defaulted[str] = Field(
+        default="OrganizationAccountAccessRole", pattern=IAM_NAME, description=IAM_NAME_TEXT
+    )
+    accounts: Defaulted[list[RoleAccount]] = Field(
+        default_factory=list, description="a list of accounts (id, externalId)"
+    )
 
 
 @dataclass(frozen=True, config=CONTRACT)
@@ -171,21 +186,25 @@ class OrganizationConfig(_Contract):
         description="a non-empty list of OU ids (ou-xxxx-xxxxxxxx) or root ids (r-xxxx)",
         json_schema_extra=_items(ORGANIZATIONAL_UNIT, "an OU id (ou-xxxx-xxxxxxxx) or a root id (r-xxxx)"),
     )
-    exclude_accounts: list[str] | None = Field(
+    exclude_accounts: Defaulted[list[str]] = Field(
         default_factory=list,
         description="a list of 12-digit account IDs",
         json_schema_extra=_items(ACCOUNT_ID, ACCOUNT_TEXT),
     )
     external_id: str | None = Field(
-        None, pattern=EXTERNAL_ID, description=EXTERNAL_ID_TEXT, json_schema_extra=MAY_BE_SECURE
+        default=None, pattern=EXTERNAL_ID, description=EXTERNAL_ID_TEXT, json_schema_extra=MAY_BE_SECURE
     )
-    regions: list[str] | None = Field(
+    regions: Defaulted[list[str]] = Field(
         default_factory=list,
         description="a list of AWS regions (default: aws:region)",
         json_schema_extra=_items(REGION, REGION_TEXT),
     )
-    max_concurrent_percentage: int | None = Field(100, ge=1, le=100, description="a whole number from 1 to 100")
-    failure_tolerance_percentage: int | None = Field(0, ge=0, le=100, description="a whole number from 0 to 100")
+    max_concurrent_percentage: Defaulted[int] = Field(
+        default=100, ge=1, le=100, description="a whole number from 1 to 100"
+    )
+    failure_tolerance_percentage: Defaulted[int] = Field(
+        default=0, ge=0, le=100, description="a whole number from 0 to 100"
+    )
 
 
 @dataclass(frozen=True, config=CONTRACT)
@@ -207,8 +226,8 @@ class RbacRule(_Contract):
 class EksCluster(_Contract):
     name: str = Field(pattern=CLUSTER_NAME, description="an EKS cluster name (1 to 100 letters, digits, - and _)")
     region: str = Field(pattern=REGION, description=REGION_TEXT)
-    account: str | None = Field(None, pattern=ACCOUNT_ID, description=ACCOUNT_TEXT)
-    mode: EksMode | None = Field(EksMode.AUTO, description="one of auto, accessEntry, awsAuth")
+    account: str | None = Field(default=None, pattern=ACCOUNT_ID, description=ACCOUNT_TEXT)
+    mode: Defaulted[EksMode] = Field(default=EksMode.AUTO, description="one of auto, accessEntry, awsAuth")
 
 
 def seed_rules() -> list[RbacRule]:
@@ -218,24 +237,26 @@ def seed_rules() -> list[RbacRule]:
 
 @dataclass(frozen=True, config=CONTRACT)
 class EksConfig(_Contract):
-    cluster_role: str | None = Field("axonius-view-role", pattern=K8S_NAME, description=K8S_NAME_TEXT)
-    cluster_role_binding: str | None = Field("axonius-view-cbr", pattern=K8S_NAME, description=K8S_NAME_TEXT)
-    group: str | None = Field("axonius-readonly", pattern=K8S_SUBJECT, description=SUBJECT_TEXT)
-    username: str | None = Field("axonius-readonly", pattern=K8S_SUBJECT, description=SUBJECT_TEXT)
-    rules: list[RbacRule] | None = Field(
+    cluster_role: Defaulted[str] = Field(default="axonius-view-role", pattern=K8S_NAME, description=K8S_NAME_TEXT)
+    cluster_role_binding: Defaulted[str] = Field(
+        default="axonius-view-cbr", pattern=K8S_NAME, description=K8S_NAME_TEXT
+    )
+    group: Defaulted[str] = Field(default="axonius-readonly", pattern=K8S_SUBJECT, description=SUBJECT_TEXT)
+    username: Defaulted[str] = Field(default="axonius-readonly", pattern=K8S_SUBJECT, description=SUBJECT_TEXT)
+    rules: Defaulted[list[RbacRule]] = Field(
         default_factory=seed_rules, min_length=1, description="a non-empty list of rules (apiGroups, resources, verbs)"
     )
-    clusters: list[EksCluster] | None = Field(
+    clusters: Defaulted[list[EksCluster]] = Field(
         default_factory=list, description="a list of clusters (name, region, ...)"
     )
 
 
 @dataclass(frozen=True, config=CONTRACT)
 class StackConfig(_Contract):
-    user: UserConfig | None = Field(default_factory=UserConfig)
-    permissions: PermissionsConfig | None = Field(default_factory=PermissionsConfig)
-    roles: RolesConfig | None = Field(default_factory=RolesConfig)
-    eks: EksConfig | None = Field(default_factory=EksConfig)
+    user: Defaulted[UserConfig] = Field(default_factory=UserConfig)
+    permissions: Defaulted[PermissionsConfig] = Field(default_factory=PermissionsConfig)
+    roles: Defaulted[RolesConfig] = Field(default_factory=RolesConfig)
+    eks: Defaulted[EksConfig] = Field(default_factory=EksConfig)
     organization: OrganizationConfig | None = None
 
 
@@ -256,7 +277,7 @@ def config_schema() -> dict[str, Any]:
     return schema
 
 
-def _contract_classes(contract: type) -> list[type]:
+def _contract_classes(contract: type[_Contract]) -> list[type[_Contract]]:
     """`contract` and every dataclass its fields hold."""
     found = [contract]
     for field in contract.__pydantic_fields__.values():
@@ -522,7 +543,7 @@ def _check_permissions(raw: Mapping[str, Any], catalog: ActionCatalog, problems:
     _each(("permissions", "excludeActions"), raw.get("excludeActions"), problems, exclude)
     if raw.get("sets") == [] and not raw.get("extraActions"):
         problems.add(("permissions", "sets"), [], "at least one permission set or extra action")
-    sets = [name for name in raw.get("sets", ["adapter"]) or [] if name in PERMISSION_SETS]
+    sets = [PermissionSet(name) for name in raw.get("sets", ["adapter"]) or [] if name in tuple(PermissionSet)]
     excluded = {found.name for found in map(catalog.lookup, _strings(raw.get("excludeActions"))) if found}
     for name in sets:
         if excluded and not permission_set(name, catalog) - excluded:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from policy_pack.rules.iam_actions import ActionCatalog
 from policy_pack.rules.iam_documents import check_document
@@ -30,7 +30,18 @@ def latest_documents(raw: bytes) -> dict[str, Any]:
     return {name: entry["versions"][entry["latestVersionId"]]["document"] for name, entry in policies.items()}
 
 
-def build_table(package_dir: Path, catalog: ActionCatalog) -> dict[str, object]:
+class ManagedTable(TypedDict):
+    """What the table (TABLE_PATH) holds, by its JSON keys."""
+
+    iamDataVersion: str
+    source: str
+    snapshotSha256: str
+    readOnly: list[str]
+    notReadOnly: list[str]
+    sensitiveReads: dict[str, list[str]]
+
+
+def build_table(package_dir: Path, catalog: ActionCatalog) -> ManagedTable:
     snapshot = package_dir / "dist" / "managedPolicies.json"
     raw = snapshot.read_bytes()
     version = json.loads((package_dir / "package.json").read_text())["version"]

@@ -6,7 +6,7 @@ import pytest
 
 from automation.mock_engine import AwsMocks, MockRun, run_program
 from components.inventory_user import key_slot_statuses
-from components.stack_config import UserConfig
+from components.stack_config import KeySlot, UserConfig
 from tests.conftest import PROJECT_DIR, of_type, stack_config
 
 ACCESS_KEY = "aws:iam/accessKey:AccessKey"
@@ -48,8 +48,8 @@ def runs() -> list[MockRun]:
     [
         (UserConfig(), {1: "Active"}),
         (UserConfig(active_key=2), {2: "Active"}),
-        (UserConfig(active_key=1, other_key="active"), {1: "Active", 2: "Active"}),
-        (UserConfig(active_key=2, other_key="inactive"), {1: "Inactive", 2: "Active"}),
+        (UserConfig(active_key=1, other_key=KeySlot.ACTIVE), {1: "Active", 2: "Active"}),
+        (UserConfig(active_key=2, other_key=KeySlot.INACTIVE), {1: "Inactive", 2: "Active"}),
         (UserConfig(access_key=False), {}),
     ],
 )

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.organization_template import role_template, template_body
-from components.permission_sets import select_actions
+from components.permission_sets import PermissionSet, select_actions
 from components.policy_documents import read_only_documents
 from policy_pack.rules import resource_types as types
 from policy_pack.rules.cloudformation import template_iam
@@ -22,7 +22,7 @@ PARAMETERS = {"UserArn": USER, "UserUniqueId": "AIDAEXAMPLE1234567890", "Externa
 
 @pytest.fixture(scope="module")
 def template(catalog) -> dict:
-    documents = read_only_documents(select_actions(("adapter",), (), (), catalog))
+    documents = read_only_documents(select_actions((PermissionSet.ADAPTER,), (), (), catalog))
     return role_template("Axonius-Readonly-Role", 14400, documents, with_external_id=True)
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.permission_sets import PERMISSION_SETS, permission_set, select_actions, vendor_actions
+from components.permission_sets import PermissionSet, permission_set, select_actions, vendor_actions
 from components.policy_documents import (
     MAX_POLICY_CHARS,
     PolicyLimitError,
@@ -82,7 +82,7 @@ def test_cloud_asset_compliance_is_both_vendor_lists_in_canonical_spelling(catal
 
 
 def test_selection_is_sorted_deduplicated_and_honours_excludes(catalog):
-    actions = select_actions(PERMISSION_SETS, ["ec2:DescribeRegions"], ["iam:ListUsers"], catalog)
+    actions = select_actions(PermissionSet, ["ec2:DescribeRegions"], ["iam:ListUsers"], catalog)
     assert list(actions) == sorted(set(actions), key=str.lower)
     assert "ec2:DescribeRegions" in actions and "iam:ListUsers" not in actions
 

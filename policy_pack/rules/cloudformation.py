@@ -69,6 +69,7 @@ def _short_form(loader: _TemplateLoader, suffix: str, node: yaml.Node) -> dict[s
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
     else:
+        assert isinstance(node, yaml.MappingNode)  # YAML has no other kind of node
         value = loader.construct_mapping(node, deep=True)
     if suffix == "Ref" or suffix == "Condition":
         return {suffix: value}
@@ -167,7 +168,9 @@ def unresolved(value: Any) -> bool:
 def parameter_values(
     template: Mapping[str, Any], parameters: Mapping[str, Any] | None, overrides: Mapping[str, Any] | None
 ) -> dict[str, Any]:
-    declared = template.get("Parameters") if isinstance(template.get("Parameters"), dict) else {}
+    declared = template.get("Parameters")
+    if not isinstance(declared, dict):
+        declared = {}
     values = {name: spec["Default"] for name, spec in declared.items() if isinstance(spec, dict) and "Default" in spec}
     values.update(parameters or {})
     values.update(overrides or {})

@@ -197,7 +197,7 @@ def _skippable(text: str) -> bool:
     return text.strip() in ("", "``", '""')
 
 
-class _Pairs(tuple):  # type: ignore[type-arg]
+class _Pairs(tuple[tuple[Any, Any], ...]):
     """A YAML mapping as all of its (key, value) pairs, merged ones included, so that duplicates stay visible."""
 
 
@@ -205,7 +205,7 @@ class _Pairs(tuple):  # type: ignore[type-arg]
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _AuthenticatorLoader(_SafeLoader):  # type: ignore[misc,valid-type]
+class _AuthenticatorLoader(_SafeLoader):  # type: ignore[misc,valid-type]  # a base chosen at run time
     pass
 
 

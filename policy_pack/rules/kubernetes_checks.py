@@ -181,7 +181,9 @@ def mapped_groups(resource_type: str, props: dict[str, Any]) -> list[Any]:
     else:
         declared = kubernetes_type(resource_type)
         found: list[Any] = []
-        for _, obj in objects(declared, props) if declared is not None else ():
+        if declared is None:
+            return found
+        for _, obj in objects(declared, props):
             if not isinstance(obj, dict):
                 continue
             if declared.is_kind("", "ConfigMap") and is_aws_auth(obj):

@@ -199,8 +199,8 @@ def check_role(role: Any, form: str = "object") -> list[str]:
             "the role has an aggregationRule: the controller fills its rules from every ClusterRole whose labels "
             "match, including ones created later, so what it grants cannot be checked; list its rules instead"
         ]
-    metadata = role.get("metadata") if isinstance(role.get("metadata"), dict) else {}
-    if form == "patch" and "rules" not in role and metadata.get("labels"):
+    metadata = role.get("metadata")
+    if form == "patch" and "rules" not in role and isinstance(metadata, dict) and metadata.get("labels"):
         return [
             "the patch sets labels on an existing role whose rules are not declared here; labels can aggregate "
             "those rules into other roles (rbac.authorization.k8s.io/aggregate-to-*), so include the role's rules"

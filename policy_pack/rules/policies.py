@@ -81,7 +81,7 @@ def names(config: Mapping[str, Any], key: str, default: frozenset[str]) -> froze
 # --- IAM documents: identity policies (with the AssumeRole exception) and resource-based policies ---------------
 
 
-def identity_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+def identity_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[tuple[str, Any] | Unknown]:
     """(field, document) of every identity policy a resource declares; `props` resolved."""
     if resource_type == types.IAM_POLICY or resource_type in types.INLINE_POLICY_TYPES:
         yield "policy", props.get("policy")
@@ -138,13 +138,18 @@ def document_findings(
 
 
 Pick = Callable[[DocumentFindings], Sequence[str]]
-Documents = Callable[[str, Mapping[str, Any]], Iterable[tuple[str, Any]]]
+# (field, document) pairs, or the unknown fields that keep a template from being read yet.
+Documents = Callable[[str, Mapping[str, Any]], Iterable[tuple[str, Any] | Unknown]]
 
 
 def _documents_check(documents: Documents, pick: Pick, *, assume_role: bool = True) -> Check:
     def check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Finding]:
         role_names = names(config, "assumableRoleNames", DEFAULT_ASSUMABLE_ROLE_NAMES) if assume_role else frozenset()
-        for label, document in documents(resource_type, resolve(props)):
+        for item in documents(resource_type, resolve(props)):
+            if isinstance(item, Unknown):
+                yield item
+                continue
+            label, document = item
             found = document_findings(document, config.get("allowedActions") or (), role_names)
             yield from (f"{label}: {message}" for message in pick(found))
             yield from (Unknown(path) for path in found.unknown)
@@ -346,11 +351,13 @@ def resource_policy(
                 if isinstance(finding, Unknown):
                     unknown.append(finding.path)
                 else:
-                    report_violation(finding)
+                    report_violation(finding, None)
         except UnknownValueError:
             raise
         except Exception as error:  # noqa: BLE001 a crash would fail the whole run without a message
-            report_violation(f"could not check {args.resource_type} ({type(error).__name__}: {error}); fix its inputs")
+            report_violation(
+                f"could not check {args.resource_type} ({type(error).__name__}: {error}); fix its inputs", None
+            )
         if unknown:
             raise not_yet_known(unknown)
 
@@ -473,7 +480,7 @@ def _never_raise(
         except UnknownValueError:
             raise
         except Exception as error:  # noqa: BLE001 a crash would fail the whole run without a message
-            report_violation(f"could not check the stack ({type(error).__name__}: {error})")
+            report_violation(f"could not check the stack ({type(error).__name__}: {error})", None)
 
     return validate
 
@@ -490,7 +497,7 @@ IDENTITY_DOCUMENT_TYPES = (
 RESOURCE_DOCUMENT_TYPES = frozenset(types.RESOURCE_POLICY_FIELDS)
 
 
-def _all_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+def _all_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[tuple[str, Any] | Unknown]:
     yield from identity_documents(resource_type, props)
     yield from resource_documents(resource_type, props)
 
