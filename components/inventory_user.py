@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
-from .managed_policies import attach_policies
+from .policy_attachments import attach_policies
 from .policy_documents import Document
 from .stack_config import UserConfig
 
