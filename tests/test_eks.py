@@ -10,7 +10,7 @@ import pytest
 
 from automation.mock_engine import AwsMocks
 from automation.plan import plan
-from components.eks_identity import kubeconfig
+from components.cluster_identity import kubeconfig
 from components.stack_config import EksCluster
 from tests.conftest import of_type
 
