@@ -21,7 +21,7 @@ from components.stack_config import ConfigError
 
 from .pack_client import PolicyPackError, Violation, mandatory, stack_pack_config
 from .plan import POLICY_CONFIG, PROJECT_DIR, output_value
-from .stack_file import StackFileError, StackSettings, read_stack_settings
+from .stack_file import StackFileError, StackSettings, read_stack_settings, stack_file
 
 OPERATIONS = ("preview", "up", "destroy", "refresh")
 STATE_DIR = ".pulumi-state"
@@ -77,11 +77,11 @@ class ProjectWorkspace(auto.LocalWorkspace):
     """
 
     def __init__(self, project_dir: Path, **kwargs: Any) -> None:
-        self.config_dir = project_dir / stack_config_dir(project_dir)
+        self.project_dir = project_dir
         super().__init__(work_dir=str(project_dir), **kwargs)
 
     def _settings_path(self, stack_name: str) -> Path:
-        return settings_path(self.config_dir, stack_name)
+        return stack_file(self.project_dir, stack_name)
 
     def stack_settings(self, stack_name: str) -> auto.StackSettings:
         path = self._settings_path(stack_name)
@@ -100,16 +100,6 @@ class ProjectWorkspace(auto.LocalWorkspace):
             document["config"] = {**kept, **(document.get("config") or {})}
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(document, sort_keys=False))
-
-
-def settings_path(config_dir: Path, stack_name: str) -> Path:
-    """Where the CLI keeps a stack's settings; `org/project/dev` and `dev` share `Pulumi.dev.yaml`."""
-    return config_dir / f"Pulumi.{stack_name.split('/')[-1]}.yaml"
-
-
-def stack_config_dir(project_dir: Path) -> str:
-    project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
-    return project.get("stackConfigDir") or "."
 
 
 def backend_environment(project_dir: Path, environ: Mapping[str, str]) -> dict[str, str]:
@@ -155,7 +145,7 @@ def policy_event(event: auto.EngineEvent) -> Violation | None:
 
 def stack_settings(project_dir: Path, stack: str) -> StackSettings:
     """The stack's settings file in `stacks/` (none yet: an empty config, as the CLI sees a new stack)."""
-    path = settings_path(project_dir / stack_config_dir(project_dir), stack)
+    path = stack_file(project_dir, stack)
     return read_stack_settings(path) if path.exists() else StackSettings(config={}, secret_keys=[])
 
 
@@ -186,7 +176,7 @@ def run_operation(
     """
     if operation not in OPERATIONS:
         raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}, not {operation!r}")
-    path = settings_path(project_dir / stack_config_dir(project_dir), stack)
+    path = stack_file(project_dir, stack)
     if not create and not path.exists():
         raise StackFileMissingError(stack, path)
     packs = [str(p) for p in (policy_packs if policy_packs is not None else [project_dir / "policy_pack"])]

@@ -26,8 +26,15 @@ class StackSettings:
     secret_keys: list[str]
 
 
+def stack_config_dir(project_dir: Path) -> Path:
+    """Where the CLI keeps stack settings: Pulumi.yaml's `stackConfigDir`, else beside Pulumi.yaml."""
+    project = load_yaml((project_dir / "Pulumi.yaml").read_text()) or {}
+    return project_dir / (project.get("stackConfigDir") or ".")
+
+
 def stack_file(project_dir: Path, stack: str) -> Path:
-    return project_dir / "stacks" / f"Pulumi.{stack}.yaml"
+    """A stack's settings file as the CLI finds it; `org/project/dev` and `dev` share `Pulumi.dev.yaml`."""
+    return stack_config_dir(project_dir) / f"Pulumi.{stack.split('/')[-1]}.yaml"
 
 
 def _mask_secure_values(value: Any) -> tuple[Any, bool]:
