@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from policy_pack.rules import resource_types as types
+
 from .plan import PlanResult, resource_places
 
 READ = "read"
@@ -68,7 +70,7 @@ ASSUME = {READ: ("sts:AssumeRole",), WRITE: ()}
 # Declared but managed without IAM: Kubernetes objects (the cluster's RBAC decides) and the aws-auth entry
 # (written through the Kubernetes API with an EKS token, signed by the deploy identity). Signing in to a member
 # account's cluster assumes the deploy role there, which that account's AWS provider assumes too.
-NO_IAM_PREFIXES = ("kubernetes:", "pulumi:providers:kubernetes", "pulumi-python:dynamic/eks:AwsAuthMapping")
+NO_IAM_PREFIXES = (types.KUBERNETES_PREFIX, types.KUBERNETES_PROVIDER, types.AWS_AUTH_MAPPING)
 
 
 class DeployerPolicyError(Exception):
@@ -103,43 +105,39 @@ def _needs(result: PlanResult, partition: str, assumed_role_name: str | None) ->
     """What each declared resource needs; providers assume `assumed_role_name` instead of theirs when given."""
     places = resource_places(result)
     user_paths = {
-        (places[r.urn], r.inputs["name"]): r.inputs.get("path")
-        for r in result.resources
-        if r.type == "aws:iam/user:User"
+        (places[r.urn], r.inputs["name"]): r.inputs.get("path") for r in result.resources if r.type == types.IAM_USER
     }
     role_paths = {
-        (places[r.urn], r.inputs["name"]): r.inputs.get("path")
-        for r in result.resources
-        if r.type == "aws:iam/role:Role"
+        (places[r.urn], r.inputs["name"]): r.inputs.get("path") for r in result.resources if r.type == types.IAM_ROLE
     }
     needs: list[Need] = []
     unknown: set[str] = set()
     for r in result.resources:
         inputs, account = r.inputs, places.get(r.urn, result.home_account)
-        if r.type == "pulumi:providers:aws":
+        if r.type == types.AWS_PROVIDER:
             for role in json.loads(inputs.get("assumeRoles") or "[]"):
                 role_account = role["roleArn"].split(":")[4]
                 arn = iam_arn(partition, role_account, "role", "/", assumed_role_name) if assumed_role_name else None
                 needs.append(Need(ASSUME, arn or role["roleArn"]))
         elif not r.custom or r.type.startswith(NO_IAM_PREFIXES):
             continue
-        elif r.type == "aws:iam/user:User":
+        elif r.type == types.IAM_USER:
             needs.append(Need(USER, iam_arn(partition, account, "user", inputs.get("path"), inputs["name"])))
-        elif r.type == "aws:iam/accessKey:AccessKey":
+        elif r.type == types.IAM_ACCESS_KEY:
             path = user_paths.get((account, inputs["user"]))
             needs.append(Need(ACCESS_KEY, iam_arn(partition, account, "user", path, inputs["user"])))
-        elif r.type == "aws:iam/policy:Policy":
+        elif r.type == types.IAM_POLICY:
             needs.append(Need(POLICY, iam_arn(partition, account, "policy", inputs.get("path"), inputs["name"])))
-        elif r.type == "aws:iam/role:Role":
+        elif r.type == types.IAM_ROLE:
             needs.append(Need(ROLE, iam_arn(partition, account, "role", inputs.get("path"), inputs["name"])))
-        elif r.type == "aws:iam/userPolicyAttachment:UserPolicyAttachment":
+        elif r.type == types.USER_POLICY_ATTACHMENT:
             path = user_paths.get((account, inputs["user"]))
             user = iam_arn(partition, account, "user", path, inputs["user"])
             needs.append(Need(USER_ATTACHMENT, user, (inputs["policyArn"],)))
-        elif r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+        elif r.type == types.ROLE_POLICY_ATTACHMENT:
             role = iam_arn(partition, account, "role", role_paths.get((account, inputs["role"])), inputs["role"])
             needs.append(Need(ROLE_ATTACHMENT, role, (inputs["policyArn"],)))
-        elif r.type == "aws:eks/accessEntry:AccessEntry":
+        elif r.type == types.ACCESS_ENTRY:
             region, cluster = inputs["region"], inputs["clusterName"]
             needs.append(Need(ACCESS_ENTRY_CREATE, cluster_arn(partition, region, account, cluster)))
             entry = access_entry_arn(partition, region, account, cluster, inputs["principalArn"])

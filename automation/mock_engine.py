@@ -22,6 +22,8 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import Stack
 
+from policy_pack.rules import resource_types as types
+
 from .organization_file import Organization
 from .project import PROJECT
 
@@ -107,16 +109,16 @@ class AwsMocks(pulumi.runtime.Mocks):
         account = self.account_of(args.provider) if args.provider else self.home_account
         name = inputs.get("name") or args.name
         path = inputs.get("path", "/")
-        if args.typ == "aws:iam/user:User":
+        if args.typ == types.IAM_USER:
             unique_id = self.created_id("AIDA", account, name)
             return name, {**inputs, "arn": self.iam_arn(account, "user", path, name), "uniqueId": unique_id}
-        if args.typ == "aws:iam/role:Role":
+        if args.typ == types.IAM_ROLE:
             unique_id = self.created_id("AROA", account, name)
             return name, {**inputs, "arn": self.iam_arn(account, "role", path, name), "uniqueId": unique_id}
-        if args.typ == "aws:iam/policy:Policy":
+        if args.typ == types.IAM_POLICY:
             arn = self.iam_arn(account, "policy", path, name)
             return arn, {**inputs, "arn": arn, "policyId": self.created_id("ANPA", arn)}
-        if args.typ == "aws:iam/accessKey:AccessKey":
+        if args.typ == types.IAM_ACCESS_KEY:
             key_id = self.created_id("AKIA", account, str(inputs.get("user")), args.name, length=16)
             secret = _stable_id("", key_id, "secret", length=40)
             return key_id, {**inputs, "secret": secret, "status": inputs.get("status") or "Active"}

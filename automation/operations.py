@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import yaml
 from pulumi import automation as auto
 
 from components.stack_config import ConfigError
@@ -22,7 +21,7 @@ from components.stack_config import ConfigError
 from .display import finding_lines, one_line, output_value
 from .pack_client import PolicyPackError, Violation, mandatory, stack_pack_config
 from .project import POLICY_CONFIG, PROJECT_DIR
-from .stack_file import StackFileError, StackSettings, read_stack_settings
+from .stack_file import StackFileError, StackSettings, read_stack_settings, stack_file
 
 Operation = Literal["preview", "up", "destroy", "refresh"]
 OPERATIONS: tuple[Operation, ...] = get_args(Operation)
@@ -70,16 +69,6 @@ class OperationResult:
         if self.config_error:
             return 2
         return 0 if self.succeeded and not self.mandatory_violations else 1
-
-
-def settings_path(config_dir: Path, stack_name: str) -> Path:
-    """Where the CLI keeps a stack's settings; `org/project/dev` and `dev` share `Pulumi.dev.yaml`."""
-    return config_dir / f"Pulumi.{stack_name.split('/')[-1]}.yaml"
-
-
-def stack_config_dir(project_dir: Path) -> str:
-    project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
-    return project.get("stackConfigDir") or "."
 
 
 def backend_environment(project_dir: Path, environ: Mapping[str, str]) -> dict[str, str]:
@@ -131,7 +120,7 @@ def policy_event(event: auto.EngineEvent) -> Violation | None:
 
 def stack_settings(project_dir: Path, stack: str) -> StackSettings:
     """The stack's settings file in `stacks/` (none yet: an empty config, as the CLI sees a new stack)."""
-    path = settings_path(project_dir / stack_config_dir(project_dir), stack)
+    path = stack_file(project_dir, stack)
     return read_stack_settings(path) if path.exists() else StackSettings(config={}, secret_keys=[])
 
 
@@ -161,7 +150,7 @@ def run_operation(
     """
     if operation not in OPERATIONS:
         raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}, not {operation!r}")
-    path = settings_path(project_dir / stack_config_dir(project_dir), stack)
+    path = stack_file(project_dir, stack)
     if not create and not path.exists():
         raise StackFileMissingError(stack, path)
     packs = [str(p) for p in (policy_packs if policy_packs is not None else [project_dir / "policy_pack"])]

@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 
 from components.stack_config import ConfigError
+from policy_pack.rules import resource_types as types
 
 from .display import finding_lines, one_line, output_value, presentable
 from .mock_engine import (
@@ -63,7 +64,7 @@ class PlanResult:
         return self.explicit_providers + 1
 
     def provider_warning(self) -> str | None:
-        accounts = sum(1 for r in self.resources if r.type == "pulumi:providers:aws")
+        accounts = sum(1 for r in self.resources if r.type == types.AWS_PROVIDER)
         if accounts <= EXPLICIT_ACCOUNTS_WARNING:
             return None
         low, high = (self.provider_processes * mb / 1000 for mb in PROVIDER_MB)
@@ -160,7 +161,7 @@ def resource_places(result: PlanResult) -> dict[str, str]:
     provider_accounts = {
         r.urn: (provider_allowed_accounts(r.inputs) or [result.home_account])[0]
         for r in result.resources
-        if r.type == "pulumi:providers:aws"
+        if r.type == types.AWS_PROVIDER
     }
     places = {}
     for r in result.resources:
@@ -178,7 +179,7 @@ def deploy_role_arns(result: PlanResult) -> dict[str, str]:
     """Account to the role its provider assumes to deploy there."""
     roles = {}
     for resource in result.resources:
-        if resource.type == "pulumi:providers:aws" and resource.inputs.get("assumeRoles"):
+        if resource.type == types.AWS_PROVIDER and resource.inputs.get("assumeRoles"):
             assume_roles = json.loads(resource.inputs["assumeRoles"])
             for account in provider_allowed_accounts(resource.inputs):
                 roles[account] = assume_roles[0]["roleArn"]
@@ -194,7 +195,7 @@ def render_text(result: PlanResult, show_secrets: bool = False) -> str:
             continue
         place = places[resource.urn]
         by_place[place][resource.type] += 1
-        if resource.type == "aws:iam/policy:Policy":
+        if resource.type == types.IAM_POLICY:
             size = len(str(presentable(resource.inputs.get("policy", ""), True)))
             policy_sizes[place].append(f"{resource.inputs.get('name')} ({size:,} chars)")
     total = sum(sum(counts.values()) for counts in by_place.values())

@@ -26,19 +26,26 @@ class StackSettings:
     secret_keys: list[str]
 
 
+def stack_config_dir(project_dir: Path) -> Path:
+    """Where the CLI keeps stack settings: Pulumi.yaml's `stackConfigDir`, else beside Pulumi.yaml."""
+    project = load_yaml((project_dir / "Pulumi.yaml").read_text()) or {}
+    return project_dir / (project.get("stackConfigDir") or ".")
+
+
 def stack_file(project_dir: Path, stack: str) -> Path:
-    return project_dir / "stacks" / f"Pulumi.{stack}.yaml"
+    """A stack's settings file as the CLI finds it; `org/project/dev` and `dev` share `Pulumi.dev.yaml`."""
+    return stack_config_dir(project_dir) / f"Pulumi.{stack.split('/')[-1]}.yaml"
 
 
-def _reveal(value: Any) -> tuple[Any, bool]:
+def _mask_secure_values(value: Any) -> tuple[Any, bool]:
     """Replace `secure:` values (which only the CLI can decrypt) with a placeholder; say if there were any."""
     if isinstance(value, dict):
         if set(value) == {"secure"}:
             return SECRET_PLACEHOLDER, True
-        pairs = {key: _reveal(item) for key, item in value.items()}
+        pairs = {key: _mask_secure_values(item) for key, item in value.items()}
         return {key: item for key, (item, _) in pairs.items()}, any(secret for _, secret in pairs.values())
     if isinstance(value, list):
-        items = [_reveal(item) for item in value]
+        items = [_mask_secure_values(item) for item in value]
         return [item for item, _ in items], any(secret for _, secret in items)
     return value, False
 
@@ -90,7 +97,7 @@ def read_stack_settings(path: Path) -> StackSettings:
     secret_keys: list[str] = []
     for key, raw_value in raw_config.items():
         full_key = key if ":" in key else f"{PROJECT}:{key}"
-        value, secret = _reveal(raw_value)
+        value, secret = _mask_secure_values(raw_value)
         config[full_key] = value if isinstance(value, str) else json.dumps(value)
         if secret:
             secret_keys.append(full_key)

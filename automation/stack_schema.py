@@ -7,7 +7,13 @@ from pathlib import Path
 
 from components.stack_config import stack_file_schema
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "stacks" / "schema.json"
+from .plan import PROJECT_DIR
+from .stack_file import stack_config_dir
+
+
+def schema_file(project_dir: Path = PROJECT_DIR) -> Path:
+    """Beside the stack files, whose first line names it `./schema.json` for the YAML language server."""
+    return stack_config_dir(project_dir) / "schema.json"
 
 
 def schema_text() -> str:
@@ -15,5 +21,6 @@ def schema_text() -> str:
 
 
 if __name__ == "__main__":
-    SCHEMA_FILE.write_text(schema_text())
-    print(f"wrote {SCHEMA_FILE}")
+    path = schema_file()
+    path.write_text(schema_text())
+    print(f"wrote {path}")

@@ -14,9 +14,9 @@ import pulumi_aws as aws
 
 from policy_pack.rules.iam_actions import ActionCatalog
 
+from .cluster_identity import cluster_identity
 from .deploy_identity import provider_role_name
 from .eks_access import ClusterTarget, EksReadOnlyAccess, find_cluster
-from .eks_identity import cluster_identity
 from .inventory_role import InventoryRole, account_provider
 from .inventory_user import InventoryUser
 from .organization import OrganizationRoles, discover_members

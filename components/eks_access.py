@@ -10,7 +10,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as kubernetes
 
 from .aws_auth_mapping import AwsAuthMapping
-from .eks_identity import ClusterIdentity, kubeconfig, resolve_mode
+from .cluster_identity import ClusterIdentity, kubeconfig, resolve_mode
 from .stack_config import ConfigError, EksCluster, EksConfig, EksMode
 
 

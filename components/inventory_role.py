@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .inventory_user import TAGS
-from .managed_policies import attach_policies
+from .policy_attachments import attach_policies
 from .policy_documents import Document, compact_json, trust_document
 from .stack_config import RoleAccount, RolesConfig
 

@@ -8,7 +8,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from .managed_policies import attach_policies
+from .policy_attachments import attach_policies
 from .policy_documents import Document
 from .stack_config import KeySlot, UserConfig
 

@@ -2,7 +2,7 @@
 
 AWS counts a managed policy's size without whitespace (6,144 characters) and attaches at most
 10 managed policies to a user or role (a quota raisable to 20: `user.maxManagedPolicies`), so grants
-are packed into as few documents as fit.
+are split into as few documents as fit.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def compact_json(document: Document) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
-def pack(items: Sequence[str], make_document: Callable[[list[str]], Document]) -> list[Document]:
+def split_into_documents(items: Sequence[str], make_document: Callable[[list[str]], Document]) -> list[Document]:
     """Split `items`, in order, across as few documents as fit the size limit.
 
     Filling each document until the next item does not fit wastes less than one item per document,
@@ -66,11 +66,11 @@ def assume_role_document(role_arns: list[str]) -> Document:
 
 
 def read_only_documents(actions: Sequence[str]) -> list[Document]:
-    return pack(actions, read_only_document)
+    return split_into_documents(actions, read_only_document)
 
 
 def assume_role_documents(role_arns: Sequence[str]) -> list[Document]:
-    return pack(sorted(role_arns), assume_role_document)
+    return split_into_documents(sorted(role_arns), assume_role_document)
 
 
 def check_attachment_count(identity: str, count: int, limit: int) -> None:

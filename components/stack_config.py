@@ -27,6 +27,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from policy_pack.rules.iam_actions import Action, ActionCatalog, is_pattern
+from policy_pack.rules.kubernetes_rbac import rule_findings
 
 from .permission_sets import PermissionSet, permission_set
 from .value_enum import ValueEnum
@@ -472,11 +473,11 @@ def _semantic_problems(raw: Mapping[str, Any], catalog: ActionCatalog, problems:
     _check_permissions(_mapping(raw.get("permissions")), catalog, problems)
     _check_roles(_mapping(raw.get("roles")), problems)
     _check_user(_mapping(raw.get("user")), problems)
-    _check_eks(_mapping(raw.get("eks")), problems)
     organization = _mapping(raw.get("organization"))
     for key in ("organizationalUnits", "excludeAccounts", "regions"):
         _unique(("organization", key), organization.get(key), problems)
     _item_problems(raw, config_schema(), (), problems)
+    _check_eks(_mapping(raw.get("eks")), problems)  # after the item patterns, so the pack's verdict adds only news
 
 
 def _item_problems(value: Any, schema: Mapping[str, Any], path: KeyPath, problems: _Problems) -> None:
@@ -587,13 +588,21 @@ def _check_eks(raw: Mapping[str, Any], problems: _Problems) -> None:
         rule = _mapping(rule)
         for key in ("apiGroups", "resources", "verbs"):
             _unique(("eks", "rules", index, key), rule.get(key), problems)
-        for item, resource in enumerate(_strings(rule.get("resources"))):
-            if resource == "secrets":
-                problems.add(
-                    ("eks", "rules", index, "resources", item),
-                    resource,
-                    "a resource other than secrets (the adapter never reads them)",
-                )
+        _read_only_rule(("eks", "rules", index), rule, problems)
+
+
+def _read_only_rule(path: KeyPath, rule: Mapping[str, Any], problems: _Problems) -> None:
+    """The policy pack's own verdict on the rule (`rule_findings`, which `check_role` applies), value by value.
+
+    A value the schema already refused (a verb not get, list or watch; a resource with '*' or '/') is reported once.
+    """
+    reported = [found for found, _ in problems.found]
+    for finding in rule_findings(dict(rule)):
+        values = rule[finding.key]
+        for position in finding.positions:
+            value_path = (*path, finding.key, position)
+            if not any(value_path[: len(found)] == found for found in reported if len(found) > len(path)):
+                problems.add(value_path, values[position], finding.accepted)
 
 
 def _canonical(config: StackConfig, catalog: ActionCatalog) -> StackConfig:

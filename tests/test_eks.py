@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 from automation.plan import plan
-from components.eks_identity import kubeconfig
+from components.cluster_identity import kubeconfig
 from components.stack_config import EksCluster
 from tests.conftest import of_type
 from tests.scenario_mocks import ScenarioMocks

@@ -24,7 +24,7 @@ from policy_pack.rules.eks_identity import (
     is_aws_auth,
     parse_aws_auth,
 )
-from policy_pack.rules.kubernetes_checks import ACCESS_ENTRY_TYPES, ACCESS_POLICY_TYPE, mapped_groups
+from policy_pack.rules.kubernetes_checks import mapped_groups
 from policy_pack.rules.kubernetes_rbac import (
     RESERVED_PREFIXES,
     DeclaredObject,
@@ -35,6 +35,7 @@ from policy_pack.rules.kubernetes_rbac import (
     kubernetes_type,
     reserved_prefix,
 )
+from policy_pack.rules.resource_types import ACCESS_ENTRY_TYPES, ACCESS_POLICY_ASSOCIATION
 from policy_pack.rules.unknowns import Unknown, resolve
 
 ROLE_ARN = "arn:aws:iam::111111111111:role/r"
@@ -397,7 +398,7 @@ def test_the_config_map_and_eks_tokens_are_the_sdks():
     assert config_maps == {f"kubernetes:core/v1:ConfigMap{form}" for form in ("", "Patch", "List")}
     assert all(kubernetes_type(token).is_kind("", "ConfigMap") for token in config_maps)
     eks = sdk_tokens(pulumi_aws.eks, "aws:eks/access")
-    assert {ACCESS_POLICY_TYPE, *(ACCESS_ENTRY_TYPES - {"aws-native:eks:AccessEntry"})} <= eks
+    assert {ACCESS_POLICY_ASSOCIATION, *(ACCESS_ENTRY_TYPES - {"aws-native:eks:AccessEntry"})} <= eks
 
 
 @given(

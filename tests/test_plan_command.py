@@ -122,7 +122,7 @@ def test_missing_stack_and_bad_usage_exit_2_without_a_traceback():
 @pytest.fixture
 def broad_project(tmp_path: Path) -> Path:
     """A copy of the project whose program declares a policy the pack must reject."""
-    for name in ("components", "policy_pack", "stacks"):
+    for name in ("components", "policy_pack", "stacks", "Pulumi.yaml"):
         (tmp_path / name).symlink_to(PROJECT_DIR / name)
     (tmp_path / "__main__.py").write_text(
         "import json\nimport pulumi_aws as aws\n"

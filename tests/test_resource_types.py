@@ -16,6 +16,8 @@ NATIVE_TOKENS = PROJECT_DIR / "tests" / "data" / "aws_native_tokens.json"
 def sdk_class(token: str) -> type:
     """The SDK class a token names: `aws:s3/bucketPolicy:BucketPolicy` is `pulumi_aws.s3.BucketPolicy`."""
     package, module, name = token.split(":")
+    if package == "pulumi":  # pulumi:providers:aws -> pulumi_aws.Provider
+        return importlib.import_module(f"pulumi_{name}").Provider
     if package == "aws":
         module_name = "pulumi_aws." + module.split("/")[0].replace("lambda", "lambda_")
     else:  # kubernetes:rbac.authorization.k8s.io/v1:ClusterRole -> pulumi_kubernetes.rbac.v1
@@ -24,7 +26,10 @@ def sdk_class(token: str) -> type:
     return getattr(importlib.import_module(module_name), name)
 
 
-@pytest.mark.parametrize("token", sorted(t for t in all_types() if t.startswith(("aws:", "kubernetes:"))))
+SDK_PACKAGES = ("aws:", "kubernetes:", "pulumi:providers:")
+
+
+@pytest.mark.parametrize("token", sorted(t for t in all_types() if t.startswith(SDK_PACKAGES)))
 def test_each_token_is_the_sdk_class_token(token):
     assert getattr(sdk_class(token), "pulumi_type", None) == token
 

@@ -13,6 +13,7 @@ from components.stack_config import (
     check_cluster_accounts,
     parse_stack_config,
 )
+from policy_pack.rules.kubernetes_rbac import check_role
 
 
 def problems(catalog, raw, secret_keys=frozenset()) -> list[str]:
@@ -129,6 +130,29 @@ def test_full_config_parses(catalog):
 def test_each_rule_names_key_value_and_what_is_accepted(catalog, raw, expected):
     found = problems(catalog, raw)
     assert any(expected in problem for problem in found), found
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
+        {"apiGroups": ["", "apps"], "resources": ["pods", "deployments"], "verbs": ["get", "list", "watch"]},
+        {"apiGroups": [""], "resources": ["pods", "secrets"], "verbs": ["get"]},
+        {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["get"]},
+        {"apiGroups": [""], "resources": ["*"], "verbs": ["get"]},
+        {"apiGroups": ["*"], "resources": ["pods"], "verbs": ["get"]},
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "patch"]},
+    ],
+)
+def test_eks_rules_are_refused_exactly_when_the_pack_refuses_them(catalog, rule):
+    """The parser asks the pack's own rule check, so a stack never declares a role the pack would reject."""
+    pack = check_role({"rules": [rule]})
+    try:
+        parse_stack_config({"eks": {"rules": [rule]}}, catalog)
+    except ConfigError as error:
+        assert pack and all(problem.startswith("eks.rules[0].") for problem in error.problems)
+    else:
+        assert pack == []
 
 
 def test_every_problem_is_reported_at_once(catalog):

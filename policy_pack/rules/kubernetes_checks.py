@@ -37,17 +37,18 @@ from .kubernetes_rbac import (
     same_kind,
     shown,
 )
+from .resource_types import (
+    ACCESS_ENTRY_TYPES,
+    ACCESS_POLICY_ASSOCIATION,
+    AWS_AUTH_MAPPING,
+    DYNAMIC_PREFIX,
+    KUBERNETES_PREFIX,
+    KUBERNETES_PROVIDER,
+)
 from .unknowns import Unknown, not_yet_known, resolve, unknowns
 
-ACCESS_ENTRY_TYPES = frozenset({"aws:eks/accessEntry:AccessEntry", "aws-native:eks:AccessEntry"})
-ACCESS_POLICY_TYPE = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
-AWS_AUTH_MAPPING_TYPE = "pulumi-python:dynamic/eks:AwsAuthMapping"
-DYNAMIC_PREFIX = "pulumi-python:dynamic"
 AWS_AUTH_MAPPING_KEY = "mapKind"  # marks an aws-auth mapping among other dynamic resources
 IAM_IDENTITY_MAPPING_GROUP = "iamauthenticator.k8s.aws"  # aws-iam-authenticator's CRD backend
-# Kubernetes resources are recognised by the group and kind in their type token, whatever its version or spelling.
-KUBERNETES_PREFIX = "kubernetes:"
-KUBERNETES_PROVIDER_TYPE = "pulumi:providers:kubernetes"
 DEFAULT_ALLOWED_CLUSTER_ROLES = ("view",)
 
 Check = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Iterable[str]]  # as policies.resource_policy takes
@@ -117,7 +118,7 @@ _role_check = _kubernetes_check(RBAC_GROUP, ROLE_KINDS, _role_object, ROLE_FIELD
 
 
 def rbac_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    if resource_type == KUBERNETES_PROVIDER_TYPE:
+    if resource_type == KUBERNETES_PROVIDER:
         provider = _picked(props, "upsertExistingObjects")
         return _decided(check_kubernetes_provider(provider), provider)
     return _role_check(resource_type, props, config)
@@ -131,13 +132,13 @@ _identity_mapping_check = _kubernetes_check(
 
 
 def is_kubernetes_type(resource_type: str) -> bool:
-    return resource_type.startswith(KUBERNETES_PREFIX) or resource_type == KUBERNETES_PROVIDER_TYPE
+    return resource_type.startswith(KUBERNETES_PREFIX) or resource_type == KUBERNETES_PROVIDER
 
 
 def is_eks_identity_type(resource_type: str) -> bool:
     return (
         resource_type in ACCESS_ENTRY_TYPES
-        or resource_type == ACCESS_POLICY_TYPE
+        or resource_type == ACCESS_POLICY_ASSOCIATION
         or resource_type.startswith((KUBERNETES_PREFIX, DYNAMIC_PREFIX))
     )
 
@@ -158,11 +159,11 @@ def eks_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str,
     if resource_type in ACCESS_ENTRY_TYPES:
         entry = _picked(props, "kubernetesGroups", "userName", "username", "type", "accessPolicies")
         yield from _decided(check_access_entry(entry), entry)
-    elif resource_type == ACCESS_POLICY_TYPE:
+    elif resource_type == ACCESS_POLICY_ASSOCIATION:
         association = _picked(props, "policyArn")
         yield from _decided(check_access_policy_association(association), association)
     elif resource_type.startswith(DYNAMIC_PREFIX):
-        if AWS_AUTH_MAPPING_KEY in props or resource_type == AWS_AUTH_MAPPING_TYPE:
+        if AWS_AUTH_MAPPING_KEY in props or resource_type == AWS_AUTH_MAPPING:
             mapping = _picked(props, "mapKind", "username", "groups")
             yield from _decided(check_mapping(mapping), mapping)
     else:
@@ -175,7 +176,7 @@ def mapped_groups(resource_type: str, props: dict[str, Any]) -> list[Any]:
     if resource_type in ACCESS_ENTRY_TYPES:
         groups = props.get("kubernetesGroups")
     elif resource_type.startswith(DYNAMIC_PREFIX) and (
-        AWS_AUTH_MAPPING_KEY in props or resource_type == AWS_AUTH_MAPPING_TYPE
+        AWS_AUTH_MAPPING_KEY in props or resource_type == AWS_AUTH_MAPPING
     ):
         groups = props.get("groups")
     else:

@@ -9,7 +9,7 @@ Kinds and groups are compared case-insensitively, so a differently cased spellin
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,16 +154,86 @@ def _can_spell(literals: list[str], word: str) -> bool:
     return True
 
 
-def _string_list(rule: dict[str, Any], key: str, label: str, problems: list[str]) -> list[str]:
+def _not_strings(rule: dict[str, Any], key: str, label: str) -> list[str]:
     value = rule.get(key)
     if value is None or isinstance(value, Unknown):
         return []
     if not isinstance(value, list):
-        problems.append(f"{label} {key} is {shown(value)}, not a list of strings")
-        return []
+        return [f"{label} {key} is {shown(value)}, not a list of strings"]
     if bad := [item for item in value if not isinstance(item, (str, Unknown))]:
-        problems.append(f"{label} {key} holds {', '.join(map(shown, bad))}, which are not strings")
-    return [item for item in value if isinstance(item, str)]
+        return [f"{label} {key} holds {', '.join(map(shown, bad))}, which are not strings"]
+    return []
+
+
+@dataclass(frozen=True)
+class RuleFinding:
+    """Something a rule grants beyond reading: the key, the positions of the values at fault, and why.
+
+    The pack words it after the rule's label (`message`); the stack config parser names each value's key path and
+    what it accepts instead (`accepted`), so both refuse the same rules for the same reasons.
+    """
+
+    key: str
+    positions: tuple[int, ...]
+    message: str
+    accepted: str
+
+
+def _strings(values: Any) -> list[str]:
+    return [value for value in values if isinstance(value, str)] if isinstance(values, list) else []
+
+
+def _positions(rule: dict[str, Any], key: str, at_fault: Callable[[str], bool]) -> tuple[int, ...]:
+    values = rule.get(key)
+    if not isinstance(values, list):
+        return ()
+    return tuple(index for index, value in enumerate(values) if isinstance(value, str) and at_fault(value))
+
+
+def rule_findings(rule: dict[str, Any]) -> list[RuleFinding]:
+    """What the rule grants beyond get, list and watch on named top-level resources; values not strings are skipped."""
+    verbs, resources, urls = (_strings(rule.get(key)) for key in ("verbs", "resources", "nonResourceURLs"))
+    findings = []
+    if extra := sorted(set(verbs) - READ_VERBS):
+        findings.append(
+            RuleFinding(
+                "verbs",
+                _positions(rule, "verbs", lambda verb: verb not in READ_VERBS),
+                f"has verbs {extra}; only get, list and watch are read-only",
+                "one of get, list, watch (only they are read-only)",
+            )
+        )
+    for key in ("verbs", "resources", "apiGroups"):
+        if stars := _positions(rule, key, lambda value: value == "*"):
+            findings.append(RuleFinding(key, stars, f"has '*' in {key}; name each one", "a name, not '*'"))
+    if secrets := _positions(rule, "resources", lambda resource: resource == "secrets"):
+        findings.append(
+            RuleFinding(
+                "resources",
+                secrets,
+                "reads secrets; inventory never needs them",
+                "a resource other than secrets (inventory never needs them)",
+            )
+        )
+    if sub := [resource for resource in resources if "/" in resource]:
+        findings.append(
+            RuleFinding(
+                "resources",
+                _positions(rule, "resources", lambda resource: "/" in resource),
+                f"names subresources {sub} (e.g. pods/exec can write); use top-level resources",
+                "a top-level resource (subresources such as pods/exec can write)",
+            )
+        )
+    if urls and set(verbs) - {"get"}:
+        findings.append(
+            RuleFinding(
+                "nonResourceURLs",
+                _positions(rule, "nonResourceURLs", lambda _: True),
+                f"allows {verbs} on nonResourceURLs; only get is read-only there",
+                "no nonResourceURLs unless the only verb is get",
+            )
+        )
+    return findings
 
 
 def check_rule(rule: Any, label: str) -> list[str]:
@@ -171,21 +241,9 @@ def check_rule(rule: Any, label: str) -> list[str]:
         return []
     if not isinstance(rule, dict):
         return [f"{label} is {shown(rule)}, not an object"]
-    problems: list[str] = []
-    verbs, resources, groups = (_string_list(rule, key, label, problems) for key in ("verbs", "resources", "apiGroups"))
-    urls = _string_list(rule, "nonResourceURLs", label, problems)
-    if extra := sorted(set(verbs) - READ_VERBS):
-        problems.append(f"{label} has verbs {extra}; only get, list and watch are read-only")
-    for key, values in (("verbs", verbs), ("resources", resources), ("apiGroups", groups)):
-        if "*" in values:
-            problems.append(f"{label} has '*' in {key}; name each one")
-    if "secrets" in resources:
-        problems.append(f"{label} reads secrets; inventory never needs them")
-    if sub := [r for r in resources if "/" in r]:
-        problems.append(f"{label} names subresources {sub} (e.g. pods/exec can write); use top-level resources")
-    if urls and set(verbs) - {"get"}:
-        problems.append(f"{label} allows {verbs} on nonResourceURLs; only get is read-only there")
-    return problems
+    keys = ("verbs", "resources", "apiGroups", "nonResourceURLs")
+    problems = [problem for key in keys for problem in _not_strings(rule, key, label)]
+    return [*problems, *(f"{label} {finding.message}" for finding in rule_findings(rule))]
 
 
 def check_role(role: Any, form: str = "object") -> list[str]:

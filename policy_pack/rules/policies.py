@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
@@ -545,7 +546,7 @@ ROLE_NAMES_SCHEMA = {
 }
 
 
-def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
+def all_policies() -> list[Policy]:
     attachment_types = frozenset(ATTACHED_ARN_FIELDS)
     return [
         resource_policy(

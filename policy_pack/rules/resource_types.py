@@ -22,11 +22,14 @@ def _native(module: str, *kinds: str) -> frozenset[str]:
 IAM_POLICY = "aws:iam/policy:Policy"
 IAM_ROLE = "aws:iam/role:Role"
 IAM_USER = "aws:iam/user:User"
+IAM_ACCESS_KEY = "aws:iam/accessKey:AccessKey"
 INLINE_POLICY_TYPES = _aws("iam", "UserPolicy", "RolePolicy", "GroupPolicy")
 
 # Attachments of managed policies: one ARN in `policyArn`, or a list in `policyArns`.
-ATTACHMENT_TYPES = _aws(
-    "iam", "UserPolicyAttachment", "RolePolicyAttachment", "GroupPolicyAttachment", "PolicyAttachment"
+USER_POLICY_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+ATTACHMENT_TYPES = frozenset({USER_POLICY_ATTACHMENT, ROLE_POLICY_ATTACHMENT}) | _aws(
+    "iam", "GroupPolicyAttachment", "PolicyAttachment"
 )
 EXCLUSIVE_ATTACHMENT_TYPES = _aws(
     "iam", "UserPolicyAttachmentsExclusive", "RolePolicyAttachmentsExclusive", "GroupPolicyAttachmentsExclusive"
@@ -36,8 +39,8 @@ EXCLUSIVE_ATTACHMENT_TYPES = _aws(
 GROUP_MEMBERSHIP_TYPES = _aws("iam", "GroupMembership", "UserGroupMembership")
 
 # Credentials for a user: `user` names the user they sign in as.
-USER_CREDENTIAL_TYPES = _aws(
-    "iam", "AccessKey", "UserLoginProfile", "ServiceSpecificCredential", "SigningCertificate", "SshKey"
+USER_CREDENTIAL_TYPES = frozenset({IAM_ACCESS_KEY}) | _aws(
+    "iam", "UserLoginProfile", "ServiceSpecificCredential", "SigningCertificate", "SshKey"
 )
 
 # aws-native IAM: the same documents as objects, in camelCase fields of CloudFormation's schema.
@@ -114,7 +117,13 @@ KMS_GRANT = "aws:kms/grant:Grant"
 S3_ACL_TYPES = _aws("s3", "BucketAcl", "BucketAclV2", "Bucket", "BucketV2")
 LAMBDA_PERMISSION_TYPES = frozenset({"aws:lambda/permission:Permission", "aws-native:lambda:Permission"})
 
-# Kubernetes RBAC and EKS identity (checked in kubernetes_rbac.py and eks_identity.py).
+# Explicit providers: one per account (assuming the deploy role there) and one per cluster.
+AWS_PROVIDER = "pulumi:providers:aws"
+KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
+
+# Kubernetes RBAC and EKS identity (checked in kubernetes_rbac.py and eks_identity.py). Kubernetes resources are
+# recognised by the group and kind in their type token, whatever its version or spelling.
+KUBERNETES_PREFIX = "kubernetes:"
 RBAC = "kubernetes:rbac.authorization.k8s.io/v1"
 K8S_ROLE_TYPES = frozenset(f"{RBAC}:{kind}" for kind in ("ClusterRole", "Role", "ClusterRolePatch", "RolePatch"))
 K8S_BINDING_TYPES = frozenset(
@@ -122,17 +131,26 @@ K8S_BINDING_TYPES = frozenset(
 )
 CONFIG_MAP_TYPES = frozenset({"kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:ConfigMapPatch"})
 ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
+ACCESS_ENTRY_TYPES = frozenset({ACCESS_ENTRY, "aws-native:eks:AccessEntry"})
 ACCESS_POLICY_ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
 # Our aws-auth mapping (a dynamic resource); any other dynamic resource carrying the same props is checked too.
-DYNAMIC_TYPES = frozenset({"pulumi-python:dynamic/eks:AwsAuthMapping", "pulumi-python:dynamic:Resource"})
+DYNAMIC_PREFIX = "pulumi-python:dynamic"
+AWS_AUTH_MAPPING = f"{DYNAMIC_PREFIX}/eks:AwsAuthMapping"
+DYNAMIC_TYPES = frozenset({AWS_AUTH_MAPPING, f"{DYNAMIC_PREFIX}:Resource"})
 
 
 def all_types() -> frozenset[str]:
     """Every token above: what the token test checks against the SDKs."""
     tokens: set[str] = set()
     for value in globals().values():
-        if isinstance(value, str) and value.count(":") >= 2 and not value.startswith("_"):
+        if isinstance(value, str) and _is_token(value):
             tokens.add(value)
         elif isinstance(value, (frozenset, dict)):
-            tokens.update(token for token in value if isinstance(token, str) and ":" in token)
+            tokens.update(token for token in value if isinstance(token, str) and _is_token(token))
     return frozenset(tokens)
+
+
+def _is_token(value: str) -> bool:
+    """`<package>:<module>:<Name>`; a prefix such as `kubernetes:` is not one."""
+    parts = value.split(":")
+    return len(parts) == 3 and all(parts)
