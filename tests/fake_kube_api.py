@@ -15,7 +15,7 @@ import json
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 COLLECTION = "/api/v1/namespaces/kube-system/configmaps"
@@ -75,13 +75,17 @@ class FakeKubeApi:
     def data(self) -> dict[str, str] | None:
         return None if self.config_map is None else self.config_map.get("data") or {}
 
-    def __enter__(self) -> FakeKubeApi:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
     def __exit__(self, *_: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def accepts(self, authorization: str | None) -> bool:
+        """Whether a request with this Authorization header may read and write the ConfigMap."""
+        return authorization == f"Bearer {self.token}"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         api = self
@@ -104,7 +108,7 @@ class FakeKubeApi:
                 )
 
             def authorized(self) -> bool:
-                if self.headers.get("Authorization") != f"Bearer {api.token}":
+                if not api.accepts(self.headers.get("Authorization")):
                     self.status(401, "Unauthorized")
                     return False
                 return True

@@ -71,12 +71,14 @@ class ConcurrentWriter:
         self.added.append(entry)
 
         def write(server: FakeKubeApi) -> None:
+            assert server.data is not None
             server.store({**server.data, "mapUsers": yaml.safe_dump([*entries(server, "mapUsers"), entry])})
 
         api.after_get = write
 
     def everyone_else_survives(self, api: FakeKubeApi) -> None:
         """Every entry and key that is not ours, the original ones and the concurrent writer's, is unchanged."""
+        assert api.data is not None and api.config_map is not None, "the aws-auth ConfigMap is gone"
         assert yaml.safe_load(api.data["mapRoles"]) == yaml.safe_load(NODES)
         assert api.data["mapAccounts"] == FOREIGN["mapAccounts"]
         others = [entry for entry in entries(api, "mapUsers") if entry["userarn"] != OUR_USER]
@@ -128,7 +130,9 @@ def test_create_read_diff_update_delete_touch_only_our_entry_under_concurrent_wr
         assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME and list(diff.replaces) == []
         writer.arm(api)
         outs = host.update(id_, outs, renamed)
-        assert outs["username"] == "inventory" and our_entry(api)["username"] == "inventory"
+        ours = our_entry(api)
+        assert ours is not None
+        assert outs["username"] == "inventory" and ours["username"] == "inventory"
         assert api.conflicts == 2
         writer.everyone_else_survives(api)
 
@@ -136,6 +140,7 @@ def test_create_read_diff_update_delete_touch_only_our_entry_under_concurrent_wr
             entry | {"groups": ["other"]} if entry["userarn"] == OUR_USER else entry
             for entry in entries(api, "mapUsers")
         ]
+        assert api.data is not None
         api.store({**api.data, "mapUsers": yaml.safe_dump(drifted)})
         assert host.read(id_, outs, renamed)[1]["groups"] == ["other"]
 
@@ -188,7 +193,9 @@ def test_an_unreachable_api_server_is_a_readable_grpc_error(host: DynamicProvide
         with pytest.raises(grpc.RpcError) as caught:
             call()
         assert caught.value.code() == grpc.StatusCode.UNKNOWN
-        last_line = caught.value.details().strip().splitlines()[-1]
+        details = caught.value.details()
+        assert details is not None
+        last_line = details.strip().splitlines()[-1]
         assert last_line.startswith("components.aws_auth_mapping.KubernetesUnreachableError: cannot reach the")
         assert f"cluster prod-eks (us-east-1) at {endpoint}" in last_line and "Connection refused" in last_line
 
@@ -209,21 +216,13 @@ class EksTokenKubeApi(FakeKubeApi):
         self.presigned: list[str] = []
         super().__init__(data)
 
-    def _handler(self) -> type:
-        base = super()._handler()
-        api = self
-
-        class Handler(base):
-            def authorized(self) -> bool:
-                token = self.headers.get("Authorization", "").removeprefix("Bearer ")
-                if not token.startswith(TOKEN_PREFIX):
-                    self.status(401, "Unauthorized")
-                    return False
-                encoded = token.removeprefix(TOKEN_PREFIX)
-                api.presigned.append(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode())
-                return True
-
-        return Handler
+    def accepts(self, authorization: str | None) -> bool:
+        token = (authorization or "").removeprefix("Bearer ")
+        if not token.startswith(TOKEN_PREFIX):
+            return False
+        encoded = token.removeprefix(TOKEN_PREFIX)
+        self.presigned.append(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode())
+        return True
 
 
 def test_the_production_provider_signs_its_eks_token_in_the_host(host: DynamicProviderHost):

@@ -46,10 +46,12 @@ def provider() -> AwsAuthMappingProvider:
 
 
 def entries(api: FakeKubeApi, kind: str) -> list:
+    assert api.data is not None, "the aws-auth ConfigMap is gone"
     return yaml.safe_load(api.data.get(kind, "[]")) or []
 
 
 def foreign_survives(api: FakeKubeApi) -> None:
+    assert api.data is not None and api.config_map is not None, "the aws-auth ConfigMap is gone"
     assert yaml.safe_load(api.data["mapRoles"]) == yaml.safe_load(NODES)
     assert api.data["mapAccounts"] == FOREIGN["mapAccounts"]
     assert [e for e in entries(api, "mapUsers") if e["userarn"] != OUR_USER] == yaml.safe_load(ADMINS)
@@ -96,6 +98,7 @@ def test_a_concurrent_writers_entry_is_never_lost():
         newcomer = {"userarn": "arn:aws:iam::111111111111:user/newcomer", "username": "n", "groups": ["dev"]}
 
         def concurrent_write(server: FakeKubeApi) -> None:
+            assert server.data is not None
             server.store({**server.data, "mapUsers": yaml.safe_dump([*entries(server, "mapUsers"), newcomer])})
 
         api.after_get = concurrent_write
