@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from google.protobuf import json_format
 from pulumi_policy import (
@@ -119,7 +119,10 @@ def run(
     return found
 
 
-def enabled(kind: type, config: PackConfig | None) -> list[Any]:
+EnabledPolicy = TypeVar("EnabledPolicy", ResourceValidationPolicy, StackValidationPolicy)
+
+
+def enabled(kind: type[EnabledPolicy], config: PackConfig | None) -> list[EnabledPolicy]:
     return [p for p in POLICIES.values() if isinstance(p, kind) and level(p, config) != EnforcementLevel.DISABLED]
 
 

@@ -304,7 +304,9 @@ def test_binding_patches_need_their_role_ref():
 
 
 def declared(token: str, obj: dict, provider: str | None = "k8s-a", urn: str = "u") -> DeclaredObject:
-    return DeclaredObject(urn, provider, kubernetes_type(f"kubernetes:rbac.authorization.k8s.io/v1:{token}"), obj)
+    type_ = kubernetes_type(f"kubernetes:rbac.authorization.k8s.io/v1:{token}")
+    assert type_ is not None
+    return DeclaredObject(urn, provider, type_, obj)
 
 
 READ = [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}]
