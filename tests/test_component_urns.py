@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import alias_pb2
 
 import automation.mock_engine as mock_engine
 from automation.plan import plan
@@ -25,7 +25,7 @@ STACK_TYPE = "pulumi:pulumi:Stack"
 class AliasRecordingMonitor(mock_engine.RecordingMonitor):
     """The plan's monitor, also keeping each registration's type, name, parent and alias specs."""
 
-    registered: dict[str, tuple[str, str, str, list[resource_pb2.Alias]]]
+    registered: dict[str, tuple[str, str, str, list[alias_pb2.Alias]]]
 
     def RegisterResource(self, request):  # noqa: N802 (the engine's RPC name)
         response = super().RegisterResource(request)
