@@ -118,6 +118,7 @@ def plugin(tmp_path_factory, engine) -> Iterator[provider_pb2_grpc.ResourceProvi
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert process.stdout is not None and process.stderr is not None  # both are pipes
     try:
         port = int(process.stdout.readline().strip())
     except ValueError:
