@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from unittest.mock import patch
 
 import boto3
 import requests
@@ -137,11 +138,8 @@ def rest_json_get_signatures_checked_as_aws_does() -> Iterator[None]:
             request.data = b""
         return request
 
-    access_control.IAMRequestBase._create_aws_request = with_empty_body
-    try:
+    with patch.object(access_control.IAMRequestBase, "_create_aws_request", with_empty_body):
         yield
-    finally:
-        access_control.IAMRequestBase._create_aws_request = original
 
 
 def add_aws_managed_policy(account: str, name: str) -> str:
