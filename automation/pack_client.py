@@ -81,7 +81,8 @@ def stack_identity(settings: StackSettings) -> StackConfig:
             except ValueError:
                 raw[key] = value
     secret = frozenset(key for key in CONFIG_KEYS if f"{NAMESPACE}:{key}" in settings.secret_keys)
-    return parse_stack_config(raw, default_catalog(), secret_keys=secret)
+    region = settings.config.get("aws:region")
+    return parse_stack_config(raw, default_catalog(), secret_keys=secret, region=region)
 
 
 def stack_pack_config(config_file: Path, settings: StackSettings, user_arn: str | None = None) -> PackConfig:

@@ -162,7 +162,7 @@ def declare_access(
             members=members,
             stack_set_name=f"{config.roles.name}-StackSet",
             template_body=body,
-            regions=organization.regions or [aws.config.region or "us-east-1"],
+            regions=organization.regions,
             trusted_user_arn=user.arn,
             trusted_user_unique_id=user.unique_id,
             provider=deployers[organization.admin_account].provider,

@@ -665,8 +665,12 @@ def _whole_numbers(value: Any) -> Any:
 def _with_defaults(config: StackConfig, region: str | None) -> StackConfig:
     """Defaults that depend on the stack: the organization's regions default to `aws:region`."""
     organization = config.organization
-    if organization is None or organization.regions or region is None:
+    if organization is None or organization.regions:
         return config
+    if region is None:
+        raise ConfigError(
+            ["organization.regions: none given and aws:region is not set; expected a list of regions or aws:region"]
+        )
     return replace(config, organization=replace(organization, regions=[region]))
 
 

@@ -206,3 +206,12 @@ def test_a_whole_config_object_encrypted_as_one_string_gets_a_clear_message(run_
     """The CLI hands a whole-key `secure:` value to the program as the decrypted string."""
     with pytest.raises(pulumi.RunError, match=r"axonius-aws-access:roles: the whole value is a secret that is not a"):
         run_stack({"roles": "accounts: [222222222222]"}, secret=("roles",))
+
+
+def test_organization_regions_default_to_the_stack_region_and_are_never_guessed(catalog):
+    organization = {"organizationalUnits": ["ou-ab12-11111111"], "adminAccount": "999999999999"}
+    config = parse_stack_config({"organization": organization}, catalog, region="eu-west-1")
+    assert config.organization is not None and config.organization.regions == ["eu-west-1"]
+    assert problems(catalog, {"organization": organization}) == [
+        "organization.regions: none given and aws:region is not set; expected a list of regions or aws:region"
+    ]
