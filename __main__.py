@@ -3,8 +3,9 @@
 import pulumi
 
 from components.axonius_access import AxoniusAccess, arguments
+from components.config_reader import read_stack_config
 from components.policy_documents import PolicyLimitError
-from components.stack_config import NAMESPACE, ConfigError, read_stack_config
+from components.stack_config import NAMESPACE, ConfigError
 from policy_pack.rules.iam_actions import default_catalog
 
 try:

@@ -15,7 +15,8 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from components.stack_config import CONFIG_KEYS, NAMESPACE, StackConfig, parse_stack_config
+from components.config_validation import parse_stack_config
+from components.stack_config import CONFIG_KEYS, NAMESPACE, StackConfig
 from policy_pack.rules.iam_actions import default_catalog
 
 from .mock_engine import DeclaredResource

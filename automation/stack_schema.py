@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from components.stack_config import stack_file_schema
+from components.config_schema import stack_file_schema
 
 from .plan import PROJECT_DIR
 from .stack_file import stack_config_dir

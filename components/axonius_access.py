@@ -1,6 +1,6 @@
 """`AxoniusAccess`: everything a stack declares, as one component any Pulumi program can use.
 
-The stack's `__main__.py` declares one; the component package in `component/` serves it to programs in
+The stack's `__main__.py` declares one; the component package in `component_provider/` serves it to programs in
 other languages. No `from __future__ import annotations`: Pulumi infers the package schema from these
 annotations at run time.
 """
@@ -14,6 +14,9 @@ from pydantic.alias_generators import to_camel
 from policy_pack.rules.iam_actions import default_catalog
 
 from .access_stack import Home, declare_access
+from .config_validation import config_from_arguments
+from .home_checks import check_home
+from .regions import opt_in_notes
 from .stack_config import (
     EksConfig,
     OrganizationConfig,
@@ -21,9 +24,6 @@ from .stack_config import (
     RolesConfig,
     StackConfig,
     UserConfig,
-    check_home,
-    config_from_arguments,
-    opt_in_notes,
 )
 
 TYPE = "axonius-aws-access:index:AxoniusAccess"

@@ -24,8 +24,9 @@ from typing import Any, Literal
 
 import yaml
 
+from components.config_validation import parse_stack_config
 from components.permission_sets import select_actions
-from components.stack_config import NAMESPACE, parse_stack_config
+from components.stack_config import NAMESPACE
 from policy_pack.rules.iam_actions import default_catalog
 from tests.plan_runs import plan_json, run
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.stack_config import ConfigError, UserConfig, parse_stack_config
+from components.config_validation import parse_stack_config
+from components.stack_config import ConfigError, UserConfig
 
 
 def problems(catalog, user: dict) -> list[str]:

@@ -5,14 +5,9 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components.stack_config import (
-    ConfigError,
-    EksCluster,
-    RoleAccount,
-    StackConfig,
-    check_cluster_accounts,
-    parse_stack_config,
-)
+from components.config_validation import parse_stack_config
+from components.home_checks import check_cluster_accounts
+from components.stack_config import ConfigError, EksCluster, RoleAccount, StackConfig
 from policy_pack.rules.kubernetes_rbac import check_role
 
 

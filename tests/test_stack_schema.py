@@ -10,7 +10,8 @@ import pytest
 
 from automation.stack_file import load_yaml
 from automation.stack_schema import schema_file, schema_text
-from components.stack_config import NAMESPACE, ConfigError, parse_stack_config
+from components.config_validation import parse_stack_config
+from components.stack_config import NAMESPACE, ConfigError
 from tests.conftest import PROJECT_DIR
 
 VALIDATOR = jsonschema.Draft202012Validator(json.loads(schema_file().read_text()))
