@@ -16,10 +16,10 @@ $(STAMP): requirements.txt requirements-dev.txt policy_pack/requirements.txt tes
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	# The project on the venv's path, as an editable install does (the component plugin imports it from
-	# component/, whose venv is this one).
+	# component_provider/, whose venv is this one).
 	$(BIN)/python -c 'import pathlib, sysconfig; \
 	pathlib.Path(sysconfig.get_paths()["purelib"], "axonius-aws-access.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
-	ln -sfn ../$(VENV) component/venv
+	ln -sfn ../$(VENV) component_provider/venv
 	npm ci --prefix tests/node --no-audit --no-fund --loglevel=error  # test-only tools (Node.js 20+)
 	touch $(STAMP)
 
@@ -34,14 +34,14 @@ lint: setup
 test: lint
 	$(BIN)/python -m pytest -q
 
-# stacks/schema.json (stack files) and component/schema.json (the component package, as its GetSchema answers),
-# both from the config contract; tests compare them with what the code generates.
+# stacks/schema.json (stack files) and component_provider/schema.json (the component package, as its GetSchema
+# answers), both from the config contract; tests compare them with what the code generates.
 schema: setup
 	$(BIN)/python -m automation.stack_schema
 	$(BIN)/python -c 'import json; from pulumi.provider.experimental.component import ComponentProvider; \
 	from components.axonius_access import AxoniusAccess; \
 	print(json.dumps(json.loads(ComponentProvider([AxoniusAccess], "axonius-aws-access").schema), indent=2))' \
-	> component/schema.json
+	> component_provider/schema.json
 
 format: setup
 	$(BIN)/ruff format .

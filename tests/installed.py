@@ -1,4 +1,4 @@
-"""A fresh venv in which this project is installed, as `pip install -r component/requirements.txt` installs it.
+"""A fresh venv in which this project is installed, as `pip install -r component_provider/requirements.txt` installs it.
 
 Copying 440 MB of pinned dependencies per test run is not needed to show the point: the venv's `.pth` adds the
 shared venv's site-packages (the same pins) and the project root (what an editable install of `..` adds).

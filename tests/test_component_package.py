@@ -1,8 +1,8 @@
-"""The component package (`component/`) started exactly as the engine starts a Python plugin, driven over gRPC.
+"""The component package (`component_provider/`) started exactly as the engine starts a Python plugin, driven over gRPC.
 
 The engine runs `<plugin>/venv/bin/python <plugin dir> <engine address>` in the plugin folder and reads the
-port from the first stdout line. The plugin folder is a copy of `component/` outside the project, with a venv in
-which the project is installed (`tests/installed.py`).
+port from the first stdout line. The plugin folder is a copy of `component_provider/` outside the project, with a
+venv in which the project is installed (`tests/installed.py`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from tests.installed import installed_venv
 TYPE = "axonius-aws-access:index:AxoniusAccess"
 STACK = "component"
 STACK_URN = f"urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{STACK}"
-SCHEMA_SNAPSHOT = PROJECT_DIR / "component" / "schema.json"
+SCHEMA_SNAPSHOT = PROJECT_DIR / "component_provider" / "schema.json"
 SECRET_EXTERNAL_ID = "MY-SECRET-EXTERNAL-ID"
 CONFIG = {
     "roles": {"accounts": [{"id": "222222222222"}, {"id": "333333333333"}], "maxSessionDuration": 7200},
@@ -108,8 +108,8 @@ def engine() -> Iterator[tuple[Engine, int]]:
 
 @pytest.fixture(scope="module")
 def plugin(tmp_path_factory, engine) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
-    folder = tmp_path_factory.mktemp("installed") / "component"
-    shutil.copytree(PROJECT_DIR / "component", folder, ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    folder = tmp_path_factory.mktemp("installed") / "component_provider"
+    shutil.copytree(PROJECT_DIR / "component_provider", folder, ignore=shutil.ignore_patterns("venv", "__pycache__"))
     python = installed_venv(folder / "venv")
     process = subprocess.Popen(
         [str(python), str(folder), f"127.0.0.1:{engine[1]}"],
@@ -131,7 +131,7 @@ def plugin(tmp_path_factory, engine) -> Iterator[provider_pb2_grpc.ResourceProvi
 
 
 def test_get_schema_matches_the_checked_in_snapshot(plugin):
-    """Regenerate `component/schema.json` with `make schema` when the arguments change."""
+    """Regenerate `component_provider/schema.json` with `make schema` when the arguments change."""
     schema = json.loads(plugin.GetSchema(provider_pb2.GetSchemaRequest(version=0)).schema)
     assert schema == json.loads(SCHEMA_SNAPSHOT.read_text())
     inputs = schema["resources"][TYPE]["inputProperties"]
