@@ -204,10 +204,10 @@ def _check_permissions(raw: Mapping[str, Any], catalog: ActionCatalog, problems:
     if raw.get("sets") == [] and not raw.get("extraActions"):
         problems.add(("permissions", "sets"), [], "at least one permission set or extra action")
     sets = [PermissionSet(name) for name in raw.get("sets", ["adapter"]) or [] if name in tuple(PermissionSet)]
-    excluded = {found.name for found in map(catalog.lookup, _strings(raw.get("excludeActions"))) if found}
+    excluded = _action_names(raw.get("excludeActions"), catalog)
+    path: KeyPath = ("permissions", "excludeActions")
     for name in sets:
         if excluded and not permission_set(name, catalog) - excluded:
-            path: KeyPath = ("permissions", "excludeActions")
             problems.found.append(
                 (
                     path,
@@ -215,6 +215,20 @@ def _check_permissions(raw: Mapping[str, Any], catalog: ActionCatalog, problems:
                     f"that leave it at least one action (or drop {name} from permissions.sets)",
                 )
             )
+    extras = _action_names(raw.get("extraActions"), catalog)
+    if raw.get("sets") == [] and extras and not extras - excluded:
+        problems.found.append(
+            (
+                path,
+                f"{show_path(path)}: excludes every action of permissions.extraActions, and permissions.sets is "
+                "empty: the user would get no policy; expected exclusions that leave at least one action",
+            )
+        )
+
+
+def _action_names(values: Any, catalog: ActionCatalog) -> set[str]:
+    """The known actions of a list, in AWS's spelling (unknown ones are reported on their own)."""
+    return {found.name for found in map(catalog.lookup, _strings(values)) if found}
 
 
 def _strings(values: Any) -> list[str]:

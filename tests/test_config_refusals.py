@@ -108,6 +108,18 @@ ROLES = """
             id="exclusions leave a set empty",
         ),
         pytest.param(
+            """
+            config:
+              axonius-aws-access:permissions:
+                sets: []
+                extraActions: [ec2:describeregions]
+                excludeActions: [EC2:DescribeRegions]
+            """,
+            "permissions.excludeActions: excludes every action of permissions.extraActions, and permissions.sets is "
+            "empty: the user would get no policy",
+            id="exclusions empty the extra actions of a stack without sets",
+        ),
+        pytest.param(
             "config:\n  aws:region: us-east-7\n",
             "aws:region: 'us-east-7' is not accepted; expected a region of partition aws (did you mean us-east-2?)",
             id="not a region",
