@@ -5,6 +5,7 @@ other languages. No `from __future__ import annotations`: Pulumi infers the pack
 annotations at run time.
 """
 
+from collections.abc import Mapping
 from typing import Any, TypedDict
 
 import pulumi
@@ -13,8 +14,16 @@ from pydantic.alias_generators import to_camel
 
 from policy_pack.rules.iam_actions import default_catalog
 
-from .access_stack import Home, declare_access
-from .config_validation import config_from_arguments
+from .access_stack import ExternalIds, Home, declare_access
+from .component_arguments import (
+    config_tree,
+    external_id_inputs,
+    failing_clearly,
+    outputs_in,
+    take_inline_external_ids,
+    with_values,
+)
+from .config_validation import parse_stack_config
 from .home_checks import check_home
 from .regions import opt_in_notes
 from .stack_config import (
@@ -79,19 +88,35 @@ class AxoniusAccess(pulumi.ComponentResource):
     secret_access_key2: pulumi.Output[str | None]
 
     def __init__(self, name: str, args: AxoniusAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        # Everything is checked before the component itself is registered: a bad value declares nothing.
-        catalog = default_catalog()
-        region = aws.config.region
-        config = config_from_arguments({k: v for k, v in args.items() if k != "external_ids"}, catalog, region)
+        component = f"AxoniusAccess {name}"
+        tree = config_tree({key: value for key, value in args.items() if key != "external_ids"})
+        inline = take_inline_external_ids(tree)
+        pending = outputs_in(tree)
         home = _home()
-        check_home(config, home.account_id, home.partition, region)
-        for note in opt_in_notes(config, region, home.partition):
-            pulumi.log.warn(note)
-        super().__init__(TYPE, name, None, opts)
-        outputs = declare_access(config, home, catalog, external_ids=args.get("external_ids"), parent=self)
+        if not pending:
+            # Everything is checked before the component itself is registered: a bad value declares nothing.
+            config, external_ids = _checked(tree, inline, args.get("external_ids"), home, component)
+            super().__init__(TYPE, name, None, opts)
+            outputs = declare_access(config, home, default_catalog(), external_ids=external_ids, parent=self)
+        else:
+            # Structure from other resources' outputs (account IDs, cluster names, ...): resolved, checked as above,
+            # then declared. A preview that does not know a value yet shows the component without its children.
+            super().__init__(TYPE, name, None, opts)
+
+            def declare(values: list[Any]) -> dict[str, Any]:
+                resolved = with_values(tree, values)
+                # Resolved values lose their secrecy: every external ID among them is kept secret.
+                secret = {i: pulumi.Output.secret(v) for i, v in take_inline_external_ids(resolved, every=True).items()}
+                config, external_ids = _checked(
+                    resolved, {**inline, **secret}, args.get("external_ids"), home, component
+                )
+                return declare_access(config, home, default_catalog(), external_ids=external_ids, parent=self)
+
+            declared = pulumi.Output.all(*pending).apply(failing_clearly(component, declare))
+            outputs = {to_camel(attribute): _output(declared, to_camel(attribute)) for attribute in OUTPUTS}
         for attribute in OUTPUTS:
             setattr(self, attribute, outputs.get(to_camel(attribute)))
-        self.register_outputs({key: value for key, value in outputs.items()})
+        self.register_outputs(dict(outputs))
 
     def outputs(self) -> dict[str, Any]:
         """The stack outputs, by their exported (camelCase) names; no access key outputs without a key."""
@@ -100,6 +125,27 @@ class AxoniusAccess(pulumi.ComponentResource):
 
 
 OUTPUTS = tuple(AxoniusAccess.__annotations__)
+
+
+def _checked(
+    tree: dict[str, Any],
+    inline: Mapping[int, pulumi.Output[str]],
+    external_ids: ExternalIds | None,
+    home: Home,
+    component: str,
+) -> tuple[StackConfig, ExternalIds | None]:
+    """The config the arguments stand for, and its external IDs: checked as a stack file is, or ConfigError."""
+    region = aws.config.region
+    config = parse_stack_config(tree, default_catalog(), region=region)
+    ids = external_id_inputs(config, external_ids, inline, component)
+    check_home(config, home.account_id, home.partition, region)
+    for note in opt_in_notes(config, region, home.partition):
+        pulumi.log.warn(note)
+    return config, ids
+
+
+def _output(declared: pulumi.Output[dict[str, Any]], key: str) -> pulumi.Output[Any]:
+    return declared.apply(lambda outputs: outputs.get(key))
 
 
 def _home() -> Home:

@@ -32,6 +32,8 @@ from .stack_config import (
 )
 
 SECRET_SHOWN = "[secret]"
+# Where pydantic's error locations name the member of `Resolvable` (`pulumi.Input`) a value failed: not keys.
+UNION_TAGS = frozenset({"str", "is-instance[Awaitable]", "is-instance[Output]"})
 
 
 def show_path(path: KeyPath) -> str:
@@ -106,17 +108,19 @@ def _accepted(node: Mapping[str, Any]) -> str:
     return "a value of the documented type"
 
 
-def _structural_problems(raw: Mapping[str, Any], problems: _Problems, *, by_name: bool) -> StackConfig | None:
+def _structural_problems(raw: Mapping[str, Any], problems: _Problems) -> StackConfig | None:
     """Types, ranges, patterns and unknown keys, as pydantic reports them against the contract."""
     schema = config_schema()
     try:
-        if by_name:  # component arguments: snake_case names, numbers possibly as floats
-            return STACK_CONFIG.validate_python(raw, by_alias=False, by_name=True)
         # Stack files: camelCase names only and no coercion ("yes" is not true, "3600" is not a number).
         return STACK_CONFIG.validate_json(json.dumps(raw), strict=True, by_alias=True, by_name=False)
     except pydantic.ValidationError as error:
+        reported: set[KeyPath] = set()
         for detail in error.errors():
-            path = tuple(detail["loc"])
+            path = tuple(part for part in detail["loc"] if part not in UNION_TAGS)
+            if path in reported:
+                continue  # a value a `Resolvable` union refused once per member
+            reported.add(path)
             if detail["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
                 problems.unknown(path, schema_node(schema, path[:-1]).get("properties", {}))
             elif detail["type"] == "missing":
@@ -304,35 +308,11 @@ def parse_stack_config(
 ) -> StackConfig:
     """Parse the config objects of a stack file (camelCase keys) or raise ConfigError with every problem."""
     problems = _Problems(secret_keys)
-    config = _structural_problems(raw, problems, by_name=False)
+    config = _structural_problems(raw, problems)
     _semantic_problems(raw, catalog, problems)
     problems.raise_if_any()
     assert config is not None  # no problems means pydantic returned a config
     return _with_defaults(_canonical(config, catalog), region)
-
-
-def config_from_arguments(arguments: Mapping[str, Any], catalog: ActionCatalog, region: str | None) -> StackConfig:
-    """The component's arguments (snake_case, numbers as floats from other languages) as a checked StackConfig."""
-    raw = {key: _whole_numbers(value) for key, value in arguments.items() if value is not None}
-    problems = _Problems(frozenset())
-    config = _structural_problems(raw, problems, by_name=True)
-    problems.raise_if_any()
-    assert config is not None
-    camel = json.loads(json.dumps(pydantic.RootModel[StackConfig](config).model_dump(mode="json", by_alias=True)))
-    _semantic_problems(camel, catalog, problems)
-    problems.raise_if_any()
-    return _with_defaults(_canonical(config, catalog), region)
-
-
-def _whole_numbers(value: Any) -> Any:
-    """Pulumi's wire has only doubles: 3600.0 arrives for 3600."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, Mapping):
-        return {key: _whole_numbers(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_whole_numbers(item) for item in value]
-    return value
 
 
 def _with_defaults(config: StackConfig, region: str | None) -> StackConfig:

@@ -6,11 +6,19 @@ into `stacks/schema.json` by `config_schema`.
 
 No `from __future__ import annotations` here: Pulumi's schema inference reads these annotations at run
 time, and it accepts neither tuples, frozensets, Literals nor unions (hence lists and enums).
+
+Values a program may take from other resources (account IDs, cluster names, external IDs) are
+`pulumi.Input[str]`: the component resolves them before it validates them (`component_arguments`); stack files
+hold them as plain strings. Their patterns are checked by `_Contract` (pydantic cannot apply a pattern to a
+union).
 """
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Optional, TypeVar
 
+import pulumi
+from pulumi import Output  # noqa: F401 (pydantic resolves pulumi.Input's forward reference `Output[T]` here)
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 from pydantic.config import JsonDict
@@ -42,8 +50,15 @@ K8S_NAME_TEXT = "a Kubernetes object name (lower case letters, digits, '-' and '
 SUBJECT_TEXT = "a Kubernetes user or group name that does not start with 'system:'"
 REGION_TEXT = "an AWS region such as us-east-1"
 
-# Stack files are JSON-like; pydantic reads them by their camelCase names and refuses any other key.
-CONTRACT = ConfigDict(alias_generator=to_camel, extra="forbid", validate_by_alias=True, validate_by_name=True)
+# Stack files are JSON-like; pydantic reads them by their camelCase names and refuses any other key. Outputs are
+# taken as they are (`pulumi.Input` fields) and validated once resolved.
+CONTRACT = ConfigDict(
+    alias_generator=to_camel,
+    extra="forbid",
+    validate_by_alias=True,
+    validate_by_name=True,
+    arbitrary_types_allowed=True,
+)
 
 
 class ConfigError(Exception):
@@ -75,6 +90,7 @@ class RbacVerb(ValueEnum):
 
 
 _T = TypeVar("_T")
+T = TypeVar("T")  # the name pulumi.Input's forward reference `Output[T]` uses
 if TYPE_CHECKING:
     Defaulted = Annotated[_T, "never null once validated"]
 else:
@@ -83,9 +99,22 @@ else:
     # always holds an X.
     Defaulted = Optional
 
+if TYPE_CHECKING:
+    Resolvable = Annotated[_T, "plain once the component resolved it"]
+else:
+    # `pulumi.Input[X]` at run time, where Pulumi's schema inference reads it (a program may pass another
+    # resource's output) and pydantic takes an Output as it is; `X` to the type checker: the component resolves
+    # every Output and validates the values before anything reads them (`component_arguments`).
+    Resolvable = pulumi.Input
+
 
 # Marks the values a stack file may hold as `secure:` (encrypted by `pulumi config set --secret`).
 MAY_BE_SECURE: JsonDict = {"maySecure": True}
+
+
+def _input_pattern(pattern: str, **extra: Any) -> JsonDict:
+    """The pattern of a `Resolvable` string, for the JSON Schema and for `_Contract`, which checks it on strings."""
+    return {"pattern": pattern, **extra}
 
 
 def _items(pattern: str, accepted: str) -> JsonDict:
@@ -108,6 +137,16 @@ class _Contract:
         # A field validator always runs for a field: `field_name` is None only for model validators.
         if value is None and info.field_name and not nullable(cls.__pydantic_fields__[info.field_name]):
             raise PydanticCustomError("null", "a value (null means nothing here; leave the key out for the default)")
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _matches(cls, value: Any, info: ValidationInfo) -> Any:
+        """The pattern of a `pulumi.Input[str]` field, once its value is a string (an Output is checked resolved)."""
+        extra = cls.__pydantic_fields__[info.field_name].json_schema_extra if info.field_name else None
+        pattern = extra.get("pattern") if isinstance(extra, dict) else None
+        if isinstance(value, str) and isinstance(pattern, str) and not re.fullmatch(pattern[1:-1], value):
+            raise PydanticCustomError("string_pattern_mismatch", "a string matching {pattern}", {"pattern": pattern})
         return value
 
 
@@ -145,9 +184,9 @@ class PermissionsConfig(_Contract):
 
 @dataclass(frozen=True, config=CONTRACT)
 class RoleAccount(_Contract):
-    id: str = Field(pattern=ACCOUNT_ID, description=ACCOUNT_TEXT)
-    external_id: str | None = Field(
-        default=None, pattern=EXTERNAL_ID, description=EXTERNAL_ID_TEXT, json_schema_extra=MAY_BE_SECURE
+    id: Resolvable[str] = Field(description=ACCOUNT_TEXT, json_schema_extra=_input_pattern(ACCOUNT_ID))
+    external_id: Resolvable[str] | None = Field(
+        default=None, description=EXTERNAL_ID_TEXT, json_schema_extra=_input_pattern(EXTERNAL_ID, **MAY_BE_SECURE)
     )
 
 
@@ -211,9 +250,14 @@ class RbacRule(_Contract):
 
 @dataclass(frozen=True, config=CONTRACT)
 class EksCluster(_Contract):
-    name: str = Field(pattern=CLUSTER_NAME, description="an EKS cluster name (1 to 100 letters, digits, - and _)")
+    name: Resolvable[str] = Field(
+        description="an EKS cluster name (1 to 100 letters, digits, - and _)",
+        json_schema_extra=_input_pattern(CLUSTER_NAME),
+    )
     region: str = Field(pattern=REGION, description=REGION_TEXT)
-    account: str | None = Field(default=None, pattern=ACCOUNT_ID, description=ACCOUNT_TEXT)
+    account: Resolvable[str] | None = Field(
+        default=None, description=ACCOUNT_TEXT, json_schema_extra=_input_pattern(ACCOUNT_ID)
+    )
     mode: Defaulted[EksMode] = Field(default=EksMode.AUTO, description="one of auto, accessEntry, awsAuth")
 
 
