@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,23 +97,24 @@ class PlanResult:
 def plan(
     stack: str,
     *,
-    config_file: Path | None = None,
+    config_file: str | os.PathLike[str] | None = None,
     home_account: str = DEFAULT_HOME_ACCOUNT,
     project_dir: Path = PROJECT_DIR,
     policies: bool = True,
-    organization_file: Path | None = None,
-    policy_pack_config: Path | None = None,
+    organization_file: str | os.PathLike[str] | None = None,
+    policy_pack_config: str | os.PathLike[str] | None = None,
 ) -> PlanResult:
     """Run the program for `stack` offline and evaluate the policy pack on what it declares.
 
     A stack with `organization` needs `organization_file`: the mock engine answers Organizations from it.
     The pack gets the same config as `preview` and `up` give it: `policy_pack_config` (default
-    `policy_pack/policy-config.json`) plus the stack's own role name and the user's exact ARN.
+    `policy_pack/policy-config.json`) plus the stack's own role name and the user's exact ARN. Files may be
+    given as `Path`s or strings.
     """
-    path = config_file or stack_file(project_dir, stack)
+    path = Path(config_file) if config_file else stack_file(project_dir, stack)
     try:
         settings = read_stack_settings(path)
-        organization = load_organization(organization_file) if organization_file else None
+        organization = load_organization(Path(organization_file)) if organization_file else None
     except (StackFileError, OrganizationFileError) as error:
         raise PlanError(str(error)) from None
     if organization is None and ORGANIZATION_KEY in settings.config:
@@ -126,7 +128,8 @@ def plan(
     if policies:
         user_arn = run.outputs["userArn"].value if "userArn" in run.outputs else None
         try:
-            config = stack_pack_config(policy_pack_config or project_dir / POLICY_CONFIG, settings, user_arn)
+            pack_config = Path(policy_pack_config) if policy_pack_config else project_dir / POLICY_CONFIG
+            config = stack_pack_config(pack_config, settings, user_arn)
             violations = evaluate_stack(project_dir / "policy_pack", stack, run.resources, config)
         except (PolicyPackError, ConfigError) as error:
             raise PlanError(str(error)) from None

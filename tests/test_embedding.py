@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
+from automation import plan
 from tests.conftest import PROJECT_DIR
 from tests.fake_pulumi import FakePulumiCommand
 from tests.installed import installed_venv
@@ -83,3 +84,15 @@ def test_the_component_in_a_users_own_python_program(python, tmp_path):
         {"arn": "arn:aws:iam::222222222222:role/Axonius-Readonly-Role", "external_id": "my-external-id"}
     ]
     assert found["secret"]
+
+
+def test_plan_takes_its_files_as_strings():
+    """`plan(config_file="stacks/Pulumi.dev.yaml")`, as a script would call it (a `str` crashed before)."""
+    stacks = PROJECT_DIR / "stacks"
+    result = plan(
+        "dev",
+        config_file=str(stacks / "Pulumi.dev.yaml"),
+        policy_pack_config=str(PROJECT_DIR / "policy_pack" / "policy-config.json"),
+        organization_file=str(stacks / "organization.org.json"),
+    )
+    assert result.stack == "dev" and len(result.resources) == 17
