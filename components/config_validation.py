@@ -23,8 +23,10 @@ from .permission_sets import PermissionSet, permission_set
 from .stack_config import (
     CONFIG_KEYS,
     NAMESPACE,
+    PARSING,
     STACK_CONFIG,
     SUBJECT_TEXT,
+    UNION_TAGS,
     ConfigError,
     KeyPath,
     StackConfig,
@@ -32,8 +34,6 @@ from .stack_config import (
 )
 
 SECRET_SHOWN = "[secret]"
-# Where pydantic's error locations name the member of `Resolvable` (`pulumi.Input`) a value failed: not keys.
-UNION_TAGS = frozenset({"str", "is-instance[Awaitable]", "is-instance[Output]"})
 
 
 def show_path(path: KeyPath) -> str:
@@ -113,7 +113,7 @@ def _structural_problems(raw: Mapping[str, Any], problems: _Problems) -> StackCo
     schema = config_schema()
     try:
         # Stack files: camelCase names only and no coercion ("yes" is not true, "3600" is not a number).
-        return STACK_CONFIG.validate_json(json.dumps(raw), strict=True, by_alias=True, by_name=False)
+        return STACK_CONFIG.validate_json(json.dumps(raw), strict=True, by_alias=True, by_name=False, context=PARSING)
     except pydantic.ValidationError as error:
         reported: set[KeyPath] = set()
         for detail in error.errors():

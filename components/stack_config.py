@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Optional, TypeVar
 
 import pulumi
 from pulumi import Output  # noqa: F401 (pydantic resolves pulumi.Input's forward reference `Output[T]` here)
-from pydantic import ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic.config import JsonDict
 from pydantic.dataclasses import dataclass
@@ -131,6 +140,20 @@ class _Contract:
 
     __pydantic_fields__: ClassVar[dict[str, FieldInfo]]  # set by pydantic's dataclass
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _problems_as_config_errors(cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+        """A program's `RoleAccount(id="12345")` fails as a stack file does: ConfigError, one line per problem.
+
+        Parsing a stack file (`PARSING` context) collects the problems of the whole config itself.
+        """
+        if info.context is PARSING:
+            return handler(value)
+        try:
+            return handler(value)
+        except ValidationError as error:
+            raise ConfigError(_construction_problems(cls, error)) from None
+
     @field_validator("*", mode="after")
     @classmethod
     def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
@@ -148,6 +171,31 @@ class _Contract:
         if isinstance(value, str) and isinstance(pattern, str) and not re.fullmatch(pattern[1:-1], value):
             raise PydanticCustomError("string_pattern_mismatch", "a string matching {pattern}", {"pattern": pattern})
         return value
+
+
+# The validation context of `parse_stack_config`.
+PARSING: dict[str, Any] = {"parsing": "stack config"}
+# Where pydantic's error locations name the member of a `Resolvable` (`pulumi.Input`) union: not keys.
+UNION_TAGS = frozenset({"str", "is-instance[Awaitable]", "is-instance[Output]"})
+
+
+def _construction_problems(contract: type["_Contract"], error: ValidationError) -> list[str]:
+    """Pydantic's errors as the key, the value and what is accepted (as `config_validation` words them)."""
+    problems: list[str] = []
+    for detail in error.errors():
+        path = [part for part in detail["loc"] if part not in UNION_TAGS]
+        where = f"{contract.__name__}" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+        field = contract.__pydantic_fields__.get(str(path[0])) if path else None
+        accepted = field.description if field and field.description else "a value of the documented type"
+        if detail["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
+            line = f"{where}: unknown key; accepted keys are {', '.join(contract.__pydantic_fields__)}"
+        elif detail["type"] == "missing":
+            line = f"{where}: missing; expected {accepted}"
+        else:
+            line = f"{where}: {detail['input']!r} is not accepted; expected {accepted}"
+        if line not in problems:  # a value a `Resolvable` union refused once per member
+            problems.append(line)
+    return problems
 
 
 def nullable(field: FieldInfo) -> bool:

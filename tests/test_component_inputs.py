@@ -14,7 +14,7 @@ import pytest
 
 from automation.display import presentable
 from automation.mock_engine import AwsMocks, MockRun, run_program
-from components.stack_config import ConfigError
+from components.stack_config import ConfigError, EksCluster, RoleAccount, UserConfig
 
 HEADER = """
 import pulumi
@@ -186,3 +186,30 @@ def test_plain_arguments_are_refused_before_anything_is_declared(tmp_path, argum
     with pytest.raises(ConfigError) as caught:
         run(tmp_path, f"AxoniusAccess('axonius', AxoniusAccessArgs({arguments}))")
     assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("construct", "expected"),
+    [
+        pytest.param(
+            lambda: RoleAccount(id="12345"),
+            "RoleAccount.id: '12345' is not accepted; expected a quoted string of 12 digits",
+            id="a pattern",
+        ),
+        pytest.param(
+            lambda: UserConfig(acess_key=True),  # type: ignore[call-arg]
+            "UserConfig.acess_key: unknown key; accepted keys are name, path, access_key",
+            id="an unknown key",
+        ),
+        pytest.param(
+            lambda: EksCluster(name="prod-eks"),  # type: ignore[call-arg]
+            "EksCluster.region: missing; expected an AWS region such as us-east-1",
+            id="a missing key",
+        ),
+    ],
+)
+def test_the_contract_classes_refuse_bad_values_as_stack_files_do(construct, expected):
+    """Not pydantic's own text: the key, the value and what is accepted."""
+    with pytest.raises(ConfigError) as caught:
+        construct()
+    assert str(caught.value).startswith(expected)
