@@ -19,12 +19,14 @@ from pulumi import automation as auto
 from components.stack_config import ConfigError
 
 from .display import finding_lines, one_line, output_value
-from .pack_client import PolicyPackError, Violation, mandatory, stack_pack_config
+from .deploying_account import DeployingAccountError
+from .pack_client import PolicyPackError, Violation, deploying_user_arn, mandatory, stack_pack_config
 from .project import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import StackFileError, StackSettings, read_stack_settings, stack_file
 
 Operation = Literal["preview", "up", "destroy", "refresh"]
 OPERATIONS: tuple[Operation, ...] = get_args(Operation)
+PACK_OPERATIONS: tuple[Operation, ...] = ("preview", "up")  # the operations the engine runs a policy pack in
 STATE_DIR = ".pulumi-state"
 INSTALL_HINT = (
     "the Pulumi CLI is not installed or not on PATH. Install it (https://www.pulumi.com/docs/install/, "
@@ -46,6 +48,16 @@ class StackFileMissingError(RuntimeError):
         super().__init__(
             f"no stack file for stack {stack!r}: {path} does not exist. Check the stack name; to run a new stack "
             "on the empty configuration (the default user and an access key), pass --create"
+        )
+
+
+class StateDirectoryError(RuntimeError):
+    """The default file backend's folder cannot be made (a read-only checkout, say)."""
+
+    def __init__(self, state: Path, error: OSError) -> None:
+        super().__init__(
+            f"cannot create the state folder {state}: {error.strerror}; point Pulumi at a backend you can write "
+            "(PULUMI_BACKEND_URL=file:///a/writable/folder, s3://bucket, or `pulumi login`)"
         )
 
 
@@ -83,7 +95,10 @@ def backend_environment(project_dir: Path, environ: Mapping[str, str]) -> dict[s
     except (OSError, ValueError):
         pass
     state = project_dir / STATE_DIR
-    state.mkdir(exist_ok=True)
+    try:
+        state.mkdir(exist_ok=True)
+    except OSError as error:
+        raise StateDirectoryError(state, error) from None
     return {"PULUMI_BACKEND_URL": state.as_uri()}
 
 
@@ -124,9 +139,13 @@ def stack_settings(project_dir: Path, stack: str) -> StackSettings:
     return read_stack_settings(path) if path.exists() else StackSettings(config={}, secret_keys=[])
 
 
-def write_pack_config(project_dir: Path, stack: str, config_file: Path, directory: Path) -> Path:
-    """The per-stack policy config (see `stack_pack_config`) as a file for `--policy-pack-config`."""
-    config = stack_pack_config(config_file, stack_settings(project_dir, stack))
+def write_pack_config(
+    project_dir: Path, stack: str, config_file: Path, directory: Path, home_account: str | None = None
+) -> Path:
+    """The per-stack policy config (see `stack_pack_config`) as a file for `--policy-pack-config`, trusting the
+    user's exact ARN in `home_account`, else in the deploying credentials' account."""
+    settings = stack_settings(project_dir, stack)
+    config = stack_pack_config(config_file, settings, deploying_user_arn(settings, home_account))
     path = directory / "policy-config.json"
     path.write_text(json.dumps(config, indent=1))
     return path
@@ -143,10 +162,13 @@ def run_operation(
     on_output: Callable[[str], None] | None = None,
     command: auto.PulumiCommand | None = None,
     create: bool = False,
+    home_account: str | None = None,
 ) -> OperationResult:
     """Run one operation on `stack`; the policy pack and its config are attached to preview and up.
 
     The stack's settings file must exist unless `create`: a mistyped stack name must not deploy defaults.
+    The pack trusts the user's exact ARN: in `home_account` when given, else in the account STS names for the
+    deploying credentials.
     """
     if operation not in OPERATIONS:
         raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}, not {operation!r}")
@@ -154,13 +176,13 @@ def run_operation(
     if not create and not path.exists():
         raise StackFileMissingError(stack, path)
     packs = [str(p) for p in (policy_packs if policy_packs is not None else [project_dir / "policy_pack"])]
-    if operation not in ("preview", "up") or not packs:
+    if operation not in PACK_OPERATIONS or not packs:
         return _run(operation, stack, project_dir, packs, [], show_secrets, on_output, command)
     with tempfile.TemporaryDirectory(prefix="axonius-pack-config-") as scratch:
         config_file = policy_pack_config or project_dir / POLICY_CONFIG
         try:
-            config = write_pack_config(project_dir, stack, config_file, Path(scratch))
-        except (ConfigError, PolicyPackError, StackFileError) as error:
+            config = write_pack_config(project_dir, stack, config_file, Path(scratch), home_account)
+        except (ConfigError, PolicyPackError, StackFileError, DeployingAccountError) as error:
             return OperationResult(operation, stack, succeeded=False, message=str(error), config_error=True)
         return _run(operation, stack, project_dir, packs, [str(config)], show_secrets, on_output, command)
 
