@@ -7,7 +7,7 @@ the mock engine.
 
 from __future__ import annotations
 
-import boto3
+import boto3.session
 import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -27,7 +27,7 @@ HOW_TO_FIX = (
 def deploying_account(timeouts: Timeouts = DEFAULT_TIMEOUTS) -> tuple[str, str]:
     """(partition, account ID) of the credentials boto3 finds, asked of STS at the environment's endpoint."""
     try:
-        sts = boto3.client("sts", config=timeouts.config())
+        sts = boto3.session.Session().client("sts", config=timeouts.config())  # fresh: never cached credentials
     except BotoCoreError as error:
         raise DeployingAccountError(f"cannot look up the deploying account ({error}); {HOW_TO_FIX}") from None
     try:

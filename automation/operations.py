@@ -113,12 +113,16 @@ def workspace(
     workspace is built with `stack_settings=`, which this one never is; we read stack files ourselves
     (`stack_settings` below).
     """
+    env = backend_environment(project_dir, os.environ)
+    return auto.LocalWorkspace(work_dir=str(project_dir), env_vars=env, pulumi_command=pulumi_command(command))
+
+
+def pulumi_command(command: auto.PulumiCommand | None = None) -> auto.PulumiCommand:
+    """`command`, else the Pulumi CLI on PATH (`PulumiCliMissingError` without one)."""
     try:
-        command = command or auto.PulumiCommand()
+        return command or auto.PulumiCommand()
     except FileNotFoundError as error:
         raise PulumiCliMissingError() from error
-    env = backend_environment(project_dir, os.environ)
-    return auto.LocalWorkspace(work_dir=str(project_dir), env_vars=env, pulumi_command=command)
 
 
 def policy_event(event: auto.EngineEvent) -> Violation | None:
@@ -175,6 +179,7 @@ def run_operation(
     path = stack_file(project_dir, stack)
     if not create and not path.exists():
         raise StackFileMissingError(stack, path)
+    command = pulumi_command(command)  # no CLI is said first: nothing else can help then
     packs = [str(p) for p in (policy_packs if policy_packs is not None else [project_dir / "policy_pack"])]
     if operation not in PACK_OPERATIONS or not packs:
         return _run(operation, stack, project_dir, packs, [], show_secrets, on_output, command)

@@ -96,9 +96,12 @@ def stack_user_arn(settings: StackSettings, partition: str, account: str) -> str
 def deploying_user_arn(settings: StackSettings, home_account: str | None = None) -> str:
     """The user's exact ARN where preview or up deploys it: in `home_account` when given (the partition of the
     stack's `aws:region`), else in the account of the deploying credentials (raises `DeployingAccountError`)."""
+    user = stack_identity(settings).user  # a bad config is named before any call to AWS
     if home_account:
-        return stack_user_arn(settings, partition_of(settings.config.get("aws:region")), home_account)
-    return stack_user_arn(settings, *deploying_account())
+        partition, account = partition_of(settings.config.get("aws:region")), home_account
+    else:
+        partition, account = deploying_account()
+    return iam_user_arn(partition, account, user.path, user.name)
 
 
 def stack_pack_config(config_file: Path, settings: StackSettings, user_arn: str) -> PackConfig:

@@ -12,7 +12,10 @@ import pytest
 import automation.__main__ as cli
 from automation import operations
 from automation.operations import backend_environment, run_operation
+from automation.operations import StateDirectoryError
+from tests.aws_env import use_moto
 from tests.conftest import PROJECT_DIR
+from tests.e2e.moto_server import moto_server
 from tests.fake_pulumi import FakePulumiCommand, Scenario
 
 VIOLATION = {
@@ -28,10 +31,18 @@ VIOLATION = {
 ADVISORY = VIOLATION | {"enforcementLevel": "advisory", "policyName": "iam-no-action-wildcards", "message": "w"}
 
 
+@pytest.fixture(scope="module")
+def moto_url():
+    with moto_server() as url:
+        yield url
+
+
 @pytest.fixture(autouse=True)
-def pulumi_home(monkeypatch, tmp_path):
-    """No `pulumi login` and no PULUMI_BACKEND_URL: the operations pick the project's file backend."""
+def pulumi_home(monkeypatch, tmp_path, moto_url):
+    """No `pulumi login` and no PULUMI_BACKEND_URL: the operations pick the project's file backend. Deploying
+    credentials that moto's STS answers for: preview and up look the deploying account up."""
     monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
+    use_moto(monkeypatch, moto_url)
 
 
 def command_args(fake: FakePulumiCommand, operation: str) -> list[str]:
@@ -51,6 +62,23 @@ def test_preview_passes_stack_project_policy_pack_and_config(tmp_path, version):
     assert result.succeeded and result.exit_code == 0
     assert result.change_summary == {"create": 13}
     assert [v.policy for v in result.violations] == ["iam-no-action-wildcards"]
+
+
+def test_a_state_folder_that_cannot_be_made_is_one_line(tmp_path, capsys, monkeypatch):
+    checkout = tmp_path / "checkout"
+    checkout.write_text("")  # not a folder: nothing can be made inside it (root ignores a read-only mode bit)
+    with pytest.raises(StateDirectoryError) as raised:
+        backend_environment(checkout, {"PULUMI_HOME": str(tmp_path / "home")})
+    message = str(raised.value)
+    assert message.startswith(f"cannot create the state folder {checkout / '.pulumi-state'}: ")
+    assert "PULUMI_BACKEND_URL" in message and "\n" not in message
+    monkeypatch.setattr(operations, "PROJECT_DIR", checkout)
+    monkeypatch.setattr(operations, "backend_environment", lambda *_: backend_environment(checkout, {}))
+    monkeypatch.setattr(operations.auto, "PulumiCommand", lambda: FakePulumiCommand())
+    monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "home"))
+    assert cli.main(["refresh", "--stack", "dev"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == f"error: {message}"
 
 
 def test_the_file_backend_in_the_project_is_the_default(tmp_path):
