@@ -20,6 +20,7 @@ from components.stack_config import ACCOUNT_ID, IAM_NAME, IAM_NAME_TEXT, ConfigE
 from .deployer_policy import DeployerPolicyError, deployer_policy
 from .mock_engine import DEFAULT_HOME_ACCOUNT
 from .deploying_account import DeployingAccountError
+from .organization_file import OrganizationFileError, load_organization
 from .operations import (
     OPERATIONS,
     PACK_OPERATIONS,
@@ -137,8 +138,10 @@ def run_deployer_policy(args: argparse.Namespace) -> int:
             organization_file=args.organization,
             policies=False,
         )
-        document = deployer_policy(result, preview_role=args.preview_role)
-    except (PlanError, DeployerPolicyError) as error:
+        require_region(args.stack, args.config_file)
+        organization = load_organization(args.organization) if args.organization else None
+        document = deployer_policy(result, preview_role=args.preview_role, organization=organization)
+    except (PlanError, DeployerPolicyError, OrganizationFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     size = len(json.dumps(document, separators=(",", ":")))
@@ -150,6 +153,16 @@ def run_deployer_policy(args: argparse.Namespace) -> int:
         )
     print(json.dumps(document, indent=2))
     return 0
+
+
+def require_region(stack: str, config_file: Path | None) -> None:
+    """A real preview needs `aws:region`; offline its absence would pass unnoticed. Checked after a plan, whose
+    errors say more about a stack file that cannot be read."""
+    if not read_stack_settings(config_file or stack_file(PROJECT_DIR, stack)).config.get("aws:region"):
+        raise PlanError(
+            f"stack {stack} sets no aws:region, which the AWS provider needs to preview or deploy: "
+            f"`pulumi config set aws:region us-east-1 -s {stack}`"
+        )
 
 
 def write_role_file(path: Path, content: str) -> None:
@@ -168,6 +181,7 @@ def run_plan(args: argparse.Namespace) -> int:
             organization_file=args.organization,
             policy_pack_config=args.policy_pack_config,
         )
+        require_region(args.stack, args.config_file)
         if args.role_file:
             write_role_file(args.role_file, result.role_file())
     except PlanError as error:

@@ -23,12 +23,12 @@ from .mock_engine import (
     run_program,
 )
 from .organization_file import HOW_TO_MAKE, OrganizationFileError, load_organization
-from .pack_client import PolicyPackError, Violation, evaluate_stack, mandatory, stack_pack_config
+from .deploying_account import partition_of
+from .pack_client import PolicyPackError, Violation, evaluate_stack, mandatory, stack_pack_config, stack_user_arn
 from .project import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import SECRET_PLACEHOLDER, StackFileError, read_stack_settings, stack_file
 
 ORGANIZATION_KEY = "axonius-aws-access:organization"
-REGION_KEY = "aws:region"
 # The real engine starts one plugin process per provider: 170 to 430 MB each (pulumi-aws#5226, #5860).
 PROVIDER_MB = (170, 430)
 # Above this many accounts reached through their own provider, plan warns and points to organization mode.
@@ -120,11 +120,6 @@ def plan(
         raise PlanError(HOW_TO_MAKE)
     if organization is not None and ORGANIZATION_KEY not in settings.config:
         raise PlanError(f"--organization is given, but {path} sets no `organization`: leave the option out")
-    if not settings.config.get(REGION_KEY):
-        raise PlanError(
-            f"{path} sets no {REGION_KEY}, which the AWS provider needs to preview or deploy: "
-            f"`pulumi config set {REGION_KEY} us-east-1 -s {stack}`"
-        )
     mocks = AwsMocks(home_account, organization=organization)
     try:
         run = run_program(project_dir, stack, settings.config, settings.secret_keys, mocks)
@@ -133,9 +128,9 @@ def plan(
     violations: list[Violation] = []
     if policies:
         try:
-            config = stack_pack_config(
-                policy_pack_config or project_dir / POLICY_CONFIG, settings, run.outputs["userArn"].value
-            )
+            user = run.outputs["userArn"].value if "userArn" in run.outputs else None
+            user = user or stack_user_arn(settings, partition_of(settings.config.get("aws:region")), home_account)
+            config = stack_pack_config(policy_pack_config or project_dir / POLICY_CONFIG, settings, user)
             violations = evaluate_stack(project_dir / "policy_pack", stack, run.resources, config)
         except (PolicyPackError, ConfigError) as error:
             raise PlanError(str(error)) from None
