@@ -309,8 +309,10 @@ def stack_file_schema() -> dict[str, Any]:
             "config": {
                 "type": "object",
                 "properties": keys,
+                # NAMESPACE is letters and hyphens, written unescaped: re.escape's `\-` is refused by ECMA-262's
+                # unicode mode, which JSON Schema validators (check-jsonschema by default) use.
                 "propertyNames": {
-                    "anyOf": [{"enum": list(keys)}, {"pattern": f"^(?!{re.escape(NAMESPACE)}:)[^:]+:."}],
+                    "anyOf": [{"enum": list(keys)}, {"pattern": f"^(?!{NAMESPACE}:)[^:]+:."}],
                     "description": "a key of the contract, or a key of another namespace such as aws:region",
                 },
             },
