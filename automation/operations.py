@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,8 +38,15 @@ CONFIG_ERROR_MARK = "invalid configuration for stack"
 
 
 class PulumiCliMissingError(RuntimeError):
-    def __init__(self) -> None:
-        super().__init__(INSTALL_HINT)
+    """No usable Pulumi CLI: none on PATH, or the one found cannot be run (`problem` says why)."""
+
+    def __init__(self, problem: str | None = None) -> None:
+        super().__init__(
+            f"the Pulumi CLI on PATH cannot be run ({problem}): check the folders on PATH and that `pulumi` is "
+            "executable; `python -m automation plan --stack <name>` works offline without it"
+            if problem
+            else INSTALL_HINT
+        )
 
 
 class StackFileMissingError(RuntimeError):
@@ -123,6 +131,10 @@ def pulumi_command(command: auto.PulumiCommand | None = None) -> auto.PulumiComm
         return command or auto.PulumiCommand()
     except FileNotFoundError as error:
         raise PulumiCliMissingError() from error
+    except OSError as error:  # e.g. a folder on PATH, or a `pulumi` in one, this user may not execute
+        raise PulumiCliMissingError(f"{error.strerror}: {error.filename or 'pulumi'}") from error
+    except subprocess.CalledProcessError as error:
+        raise PulumiCliMissingError(f"`pulumi version` exited {error.returncode}") from error
 
 
 def policy_event(event: auto.EngineEvent) -> Violation | None:

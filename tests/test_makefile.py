@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from automation.stack_schema import write_schema
 from tests.conftest import PROJECT_DIR
 
 # Stand-ins for interpreters, answering only what the Makefile asks: the version check (-c), -V and -m venv.
@@ -117,3 +118,11 @@ def test_a_venv_that_fails_to_build_is_removed(project):
     done = make_setup(project, BROKEN_VENV)
     assert done.returncode != 0
     assert not (project / "venv").exists()
+
+
+def test_make_schema_in_a_checkout_that_cannot_be_written_is_one_line(tmp_path, capsys):
+    checkout = tmp_path / "checkout"
+    checkout.write_text("")  # not a folder: nothing inside it can be written (root ignores read-only modes)
+    assert write_schema(checkout / "stacks" / "schema.json") == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == f"error: cannot write {checkout / 'stacks' / 'schema.json'}: Not a directory"

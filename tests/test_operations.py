@@ -172,6 +172,27 @@ def test_without_the_cli_preview_exits_2_with_how_to_install(tmp_path):
     assert "Traceback" not in done.stderr
 
 
+def test_a_path_whose_pulumi_cannot_be_executed_is_one_line(tmp_path):
+    """A folder on PATH the user may not search, or a `pulumi` there without the execute bit: exec says EACCES
+    (root may search any folder, so the file stands for both here)."""
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "pulumi").write_text("#!/bin/sh\necho v3.274.0\n")  # mode 644: not executable by anyone
+    env = {**os.environ, "PATH": f"{blocked}:{Path(sys.executable).parent}", "PULUMI_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "automation", "verify", "--stack", "dev"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("error: cannot read the outputs of stack dev: the Pulumi CLI on PATH cannot be run (")
+    assert "Permission denied" in line
+
+
 @pytest.mark.parametrize("operation", ["preview", "up", "refresh", "destroy"])
 def test_a_stack_without_a_stack_file_is_refused_before_the_cli_runs(capsys, monkeypatch, tmp_path, operation):
     fake = FakePulumiCommand()
