@@ -11,16 +11,15 @@ import json
 import re
 import sys
 from collections.abc import Callable
-from typing import NoReturn
 from pathlib import Path
+from typing import NoReturn
 
 from components.policy_documents import MAX_POLICY_CHARS
 from components.stack_config import ACCOUNT_ID, IAM_NAME, IAM_NAME_TEXT, ConfigError
 
 from .deployer_policy import DeployerPolicyError, deployer_policy
-from .mock_engine import DEFAULT_HOME_ACCOUNT
 from .deploying_account import DeployingAccountError
-from .organization_file import OrganizationFileError, load_organization
+from .mock_engine import DEFAULT_HOME_ACCOUNT
 from .operations import (
     OPERATIONS,
     PACK_OPERATIONS,
@@ -30,12 +29,12 @@ from .operations import (
     render_result,
     run_operation,
 )
+from .organization_file import OrganizationFileError, load_organization
 from .pack_client import PolicyPackError, deploying_user_arn, stack_pack_config
 from .plan import PlanError, plan, render_text, to_json
 from .project import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import StackFileError, read_stack_settings, stack_file
 from .verify import add_verify_command, run_verify
-
 
 # Pulumi's stack names: letters, digits, `-`, `_`, `.`; optionally qualified as org/project/stack.
 STACK_NAME = r"(?:[A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+"

@@ -260,9 +260,7 @@ def _organization_statements(
             delegated["Condition"] = {"StringEquals": {"organizations:ServicePrincipal": STACK_SETS_PRINCIPAL}}
             statements.append(delegated)
     targeted = {
-        target
-        for r in instances
-        for target in r.inputs.get("deploymentTargets", {}).get("organizationalUnitIds", [])
+        target for r in instances for target in r.inputs.get("deploymentTargets", {}).get("organizationalUnitIds", [])
     }
     management = organization.management_account_id or result.home_account
     prefix = f"arn:{partition}:organizations::{management}"

@@ -33,7 +33,9 @@ def deploying_account(timeouts: Timeouts = DEFAULT_TIMEOUTS) -> tuple[str, str]:
     try:
         arn = sts.get_caller_identity()["Arn"]
     except UNREACHABLE as error:
-        raise DeployingAccountError(f"{unreachable_message('STS', sts.meta.endpoint_url, error)}; {HOW_TO_FIX}") from None
+        raise DeployingAccountError(
+            f"{unreachable_message('STS', sts.meta.endpoint_url, error)}; {HOW_TO_FIX}"
+        ) from None
     except (BotoCoreError, ClientError) as error:
         raise DeployingAccountError(
             f"cannot look up the deploying account at {sts.meta.endpoint_url} ({error}); {HOW_TO_FIX}"

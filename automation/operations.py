@@ -19,8 +19,8 @@ from pulumi import automation as auto
 
 from components.stack_config import ConfigError
 
-from .display import finding_lines, one_line, output_value
 from .deploying_account import DeployingAccountError
+from .display import finding_lines, one_line, output_value
 from .pack_client import PolicyPackError, Violation, deploying_user_arn, mandatory, stack_pack_config
 from .project import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import StackFileError, StackSettings, read_stack_settings, stack_file

@@ -27,8 +27,9 @@ STATUSES = ("ACTIVE", "SUSPENDED", "PENDING_CLOSURE")
 HOW_TO_MAKE = (
     "the stack sets `organization`, so the offline plan needs the organization's tree: "
     "pass --organization FILE (`make plan STACK=<stack> ORGANIZATION=FILE`), a JSON file made with the AWS CLI "
-    "from the management account or a delegated administrator (`aws organizations describe-organization`, `list-roots`, `list-organizational-units-for-parent` "
-    "and `list-accounts-for-parent`; the README's 'Organization mode' section has the script and the format)"
+    "from the management account or a delegated administrator (`aws organizations describe-organization`, "
+    "`list-roots`, `list-organizational-units-for-parent` and `list-accounts-for-parent`; the README's "
+    "'Organization mode' section has the script and the format)"
 )
 
 

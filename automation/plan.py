@@ -13,6 +13,7 @@ import pulumi
 from components.stack_config import ConfigError
 from policy_pack.rules import resource_types as types
 
+from .deploying_account import partition_of
 from .display import finding_lines, one_line, output_value, presentable
 from .mock_engine import (
     DEFAULT_HOME_ACCOUNT,
@@ -23,7 +24,6 @@ from .mock_engine import (
     run_program,
 )
 from .organization_file import HOW_TO_MAKE, OrganizationFileError, load_organization
-from .deploying_account import partition_of
 from .pack_client import PolicyPackError, Violation, evaluate_stack, mandatory, stack_pack_config, stack_user_arn
 from .project import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import SECRET_PLACEHOLDER, StackFileError, read_stack_settings, stack_file

@@ -35,7 +35,10 @@ def project(tmp_path: Path) -> Path:
 # A venv/ interpreter that records what it is asked to run and succeeds (Python 3.12 to the version check).
 RECORDING = '#!/bin/sh\necho "$*" >> "$(dirname "$0")/../calls"\ncase "$1" in -V) echo "Python 3.12.1";; esac\nexit 0\n'
 # What Python 3.10 left: an interpreter that works, but is too old for the project.
-PYTHON_310 = '#!/bin/sh\ncase "$1" in -V) echo "Python 3.10.14";; -c) exit 1;; esac\necho "Traceback (most recent call last):" >&2; exit 1\n'
+PYTHON_310 = (
+    '#!/bin/sh\ncase "$1" in -V) echo "Python 3.10.14";; -c) exit 1;; esac\n'
+    'echo "Traceback (most recent call last):" >&2; exit 1\n'
+)
 
 
 def venv_python(project: Path, script: str) -> Path:

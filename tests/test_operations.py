@@ -11,8 +11,7 @@ import pytest
 
 import automation.__main__ as cli
 from automation import operations
-from automation.operations import backend_environment, run_operation
-from automation.operations import StateDirectoryError
+from automation.operations import StateDirectoryError, backend_environment, run_operation
 from tests.aws_env import use_moto
 from tests.conftest import PROJECT_DIR
 from tests.e2e.moto_server import moto_server

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import automation.__main__ as cli
+from automation.aws_client import Timeouts
 from automation.verify import (
     FAIL,
     PASS,
@@ -30,7 +31,6 @@ from automation.verify import (
     target_from_outputs,
     to_json,
 )
-from automation.aws_client import Timeouts
 from tests.aws_env import use_moto
 from tests.e2e.moto_server import free_port, moto_server
 from tests.fake_pulumi import FakePulumiCommand, Scenario
