@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
 from components.policy_documents import MAX_POLICY_CHARS
 from components.stack_config import ACCOUNT_ID, IAM_NAME, IAM_NAME_TEXT, ConfigError
 
+from .arguments import matching, stack_name
 from .deployer_policy import DeployerPolicyError, deployer_policy
 from .deploying_account import DeployingAccountError
 from .mock_engine import DEFAULT_HOME_ACCOUNT
@@ -36,10 +35,6 @@ from .project import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import StackFileError, read_stack_settings, stack_file
 from .verify import add_verify_command, run_verify
 
-# Pulumi's stack names: letters, digits, `-`, `_`, `.`; optionally qualified as org/project/stack.
-STACK_NAME = r"(?:[A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+"
-STACK_NAME_TEXT = "a stack name of letters, digits and -_. (or org/project/stack)"
-
 
 class OneLineParser(argparse.ArgumentParser):
     """Usage errors as one line naming the option (exit 2); `--help` still shows the whole usage."""
@@ -48,19 +43,8 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def matching(pattern: str, accepted: str) -> Callable[[str], str]:
-    """An argparse type: the value if it matches `pattern`, else a usage error saying what is accepted."""
-
-    def check(value: str) -> str:
-        if not re.fullmatch(pattern, value):
-            raise argparse.ArgumentTypeError(f"{value!r} is not accepted; expected {accepted}")
-        return value
-
-    return check
-
-
 def add_stack(command: argparse.ArgumentParser, help_text: str, *, config_file: bool = True) -> None:
-    command.add_argument("--stack", required=True, type=matching(STACK_NAME, STACK_NAME_TEXT), help=help_text)
+    command.add_argument("--stack", required=True, type=stack_name, help=help_text)
     if config_file:
         command.add_argument("--config-file", type=Path, help="read this stack file instead")
 
@@ -197,6 +181,12 @@ def run_plan(args: argparse.Namespace) -> int:
 
 def run_deployment(args: argparse.Namespace) -> int:
     with_pack = args.command in PACK_OPERATIONS
+    if with_pack and args.no_policy_pack and args.home_account:
+        print(
+            "error: --home-account places the pack's trusted user; with --no-policy-pack there is no pack",
+            file=sys.stderr,
+        )
+        return 2
     try:
         result = run_operation(
             args.command,

@@ -42,6 +42,7 @@ from pulumi import automation as auto
 
 from components.eks_token import eks_token
 
+from .arguments import positive_seconds, stack_name
 from .aws_client import DEFAULT_TIMEOUTS, UNREACHABLE, Timeouts, unreachable_message
 from .operations import PulumiCliMissingError, StateDirectoryError, workspace
 
@@ -617,21 +618,12 @@ def read_stack_outputs(stack: str, **workspace_options: Any) -> dict[str, Any]:
         raise VerifyUsageError(f"cannot read the outputs of stack {stack}: {error}") from None
 
 
-def positive_seconds(value: str) -> float:
-    """An argparse type: seconds above 0, at most an hour."""
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = 0.0
-    if not 0 < seconds <= 3600:
-        raise argparse.ArgumentTypeError(f"{value!r} is not accepted; expected seconds, more than 0 and at most 3600")
-    return seconds
-
-
 def add_verify_command(commands: argparse._SubParsersAction) -> None:
     command = commands.add_parser("verify", help="check with the stack's access key what the adapter can and cannot do")
     source = command.add_mutually_exclusive_group(required=True)
-    source.add_argument("--stack", help="read the stack's outputs through the Automation API (needs the CLI)")
+    source.add_argument(
+        "--stack", type=stack_name, help="read the stack's outputs through the Automation API (needs the CLI)"
+    )
     source.add_argument("--outputs", type=Path, help="the JSON file `pulumi stack output --json --show-secrets` writes")
     command.add_argument("--key-slot", type=int, choices=(1, 2), help="use this slot's key instead of the active one")
     command.add_argument("--json", action="store_true", help="print one JSON object")

@@ -184,6 +184,8 @@ NO_REGION = "config:\n  axonius-aws-access:user: {name: No-Region}\n"
         (["preview", "--stack", "dev", "--no-policy-pack", "--policy-pack-config", "x.json"], "not allowed with"),
         (["verify", "--outputs", "o.json", "--connect-timeout", "soon"], "--connect-timeout"),
         (["verify", "--outputs", "o.json", "--key-slot", "3"], "--key-slot"),
+        (["verify", "--stack", "dev;rm"], "--stack: 'dev;rm' is not accepted"),
+        (["up", "--stack", "dev", "--no-policy-pack", "--home-account", "111111111111"], "--home-account"),
     ],
 )
 def test_each_bad_option_is_exit_2_and_one_line_naming_it(capsys, argv, named):
