@@ -1,32 +1,53 @@
-# `make plan` and `make test` set everything up on a fresh machine (Python 3.11+ with venv).
+# `make plan` and `make test` set everything up on a fresh machine (Python 3.11+ with venv; `make test` also npm).
 PYTHON ?= python3
 VENV := venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 STACK ?= dev
+# make plan STACK=org ORGANIZATION=stacks/organization.org.json: the offline plan of an organization stack.
+ORGANIZATION ?=
+PY311 := import sys; sys.exit(sys.version_info < (3, 11))
 
-.PHONY: setup plan test lint format bench schema
+.PHONY: setup setup-dev venv-check plan test lint format bench schema
 
+# What the program and the policy pack need, nothing more: `make plan` and deploys install only this.
 setup: $(STAMP)
+# The test tools on top: pytest, linters, the AWS emulator (requirements-dev.txt) and the npm tools in tests/node/.
+setup-dev: $(DEV_STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt policy_pack/requirements.txt tests/node/package-lock.json
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
-	  echo "error: Python 3.11 or newer is needed; $(PYTHON) is $$($(PYTHON) -V 2>/dev/null || echo missing) (try: make setup PYTHON=python3.11)" >&2; exit 1; }
+# Runs every time: a venv/ made by an older Python (or a missing interpreter) is one line, never a traceback.
+venv-check:
+	@if test -e $(BIN)/python; then \
+	  $(BIN)/python -c '$(PY311)' 2>/dev/null || { echo "error: venv/ was made by $$($(BIN)/python -V 2>&1 | head -n 1); \
+	Python 3.11 or newer is needed: remove it (rm -rf venv) and run make again" >&2; exit 1; }; \
+	else \
+	  $(PYTHON) -c '$(PY311)' 2>/dev/null || { echo "error: Python 3.11 or newer is needed; $(PYTHON) is \
+	$$($(PYTHON) -V 2>/dev/null || echo missing) (try: make setup PYTHON=python3.11)" >&2; exit 1; }; \
+	fi
+
+$(STAMP): requirements.txt policy_pack/requirements.txt | venv-check
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt
 	# The project on the venv's path, as an editable install does (the component plugin imports it from
 	# component_provider/, whose venv is this one).
 	$(BIN)/python -c 'import pathlib, sysconfig; \
 	pathlib.Path(sysconfig.get_paths()["purelib"], "axonius-aws-access.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
 	ln -sfn ../$(VENV) component_provider/venv
-	npm ci --prefix tests/node --no-audit --no-fund --loglevel=error  # test-only tools (Node.js 20+)
 	touch $(STAMP)
 
-plan: setup
-	$(BIN)/python -m automation plan --stack $(STACK)
+$(DEV_STAMP): $(STAMP) requirements-dev.txt tests/node/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "error: make test needs npm (Node.js 20+) for the test-only tools in \
+	tests/node/ (on Debian: apt-get install nodejs npm); make plan does not" >&2; exit 1; }
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	npm ci --prefix tests/node --no-audit --no-fund --loglevel=error  # test-only tools (Node.js 20+)
+	touch $(DEV_STAMP)
 
-lint: setup
+plan: setup
+	$(BIN)/python -m automation plan --stack $(STACK)$(if $(ORGANIZATION), --organization $(ORGANIZATION))
+
+lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --python-executable $(BIN)/python
@@ -43,7 +64,7 @@ schema: setup
 	print(json.dumps(json.loads(ComponentProvider([AxoniusAccess], "axonius-aws-access").schema), indent=2))' \
 	> component_provider/schema.json
 
-format: setup
+format: setup-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
@@ -54,5 +75,5 @@ $(PEERS)/.installed: benchmarks/requirements-peers.txt
 	$(PEERS)/bin/python -m pip install --quiet -r benchmarks/requirements-peers.txt
 	touch $(PEERS)/.installed
 
-bench: setup $(PEERS)/.installed
+bench: setup-dev $(PEERS)/.installed
 	$(BIN)/python benchmarks/run_all.py

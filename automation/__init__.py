@@ -5,7 +5,16 @@
 CLI and return an `OperationResult`.
 """
 
-from .operations import OperationResult, PulumiCliMissingError, destroy, preview, refresh, up
+from .operations import (
+    OperationResult,
+    PulumiCliMissingError,
+    StackFileMissingError,
+    StateDirectoryError,
+    destroy,
+    preview,
+    refresh,
+    up,
+)
 from .plan import PlanError, PlanResult, plan
 
 __all__ = [
@@ -13,6 +22,8 @@ __all__ = [
     "PlanError",
     "PlanResult",
     "PulumiCliMissingError",
+    "StackFileMissingError",
+    "StateDirectoryError",
     "destroy",
     "plan",
     "preview",

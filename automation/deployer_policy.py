@@ -17,6 +17,7 @@ from typing import Any
 
 from policy_pack.rules import resource_types as types
 
+from .organization_file import Organization
 from .plan import PlanResult, resource_places
 
 READ = "read"
@@ -66,6 +67,32 @@ ACCESS_ENTRY = {READ: ("eks:DescribeAccessEntry",), WRITE: ("eks:UpdateAccessEnt
 ACCESS_ENTRY_CREATE = {READ: (), WRITE: ("eks:CreateAccessEntry",)}
 CLUSTER = {READ: ("eks:DescribeCluster",), WRITE: ()}
 ASSUME = {READ: ("sts:AssumeRole",), WRITE: ()}
+
+# Organization mode, in the admin account. The StackSet's ARN ends in an ID AWS assigns (`stackset/NAME:ID`), the
+# only `*` besides CreateStackSet's, which takes no resource. Instances act on the StackSet, the targets it reaches
+# (`stackset-target`) and the template's resource types (`type/resource/AWS-IAM-Role`), in the configured regions.
+STACK_SET_READS = (
+    "cloudformation:DescribeStackSet",
+    "cloudformation:DescribeStackSetOperation",
+    "cloudformation:DescribeStackInstance",
+    "cloudformation:ListStackInstances",
+)
+DELETE_STACK_SET = "cloudformation:DeleteStackSet"
+# What reaches the member accounts: a template update and the instances.
+STACK_SET_FAN_OUT = (
+    "cloudformation:UpdateStackSet",
+    "cloudformation:CreateStackInstances",
+    "cloudformation:UpdateStackInstances",
+    "cloudformation:DeleteStackInstances",
+)
+CREATE_STACK_SET = "cloudformation:CreateStackSet"
+# The account discovery the program makes (get_organization, get_organizational_unit_descendant_accounts).
+DESCRIBE_ORGANIZATION = "organizations:DescribeOrganization"  # takes no resource
+LIST_FOR_PARENT = ("organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent")
+# callAs DELEGATED_ADMIN: CloudFormation checks the caller is a registered delegated administrator for StackSets.
+LIST_DELEGATED_ADMINISTRATORS = "organizations:ListDelegatedAdministrators"
+STACK_SETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
+STACK_SET_TYPES = (types.CLOUDFORMATION_STACK_SET, types.STACK_SET_INSTANCE)
 
 # Declared but managed without IAM: Kubernetes objects (the cluster's RBAC decides) and the aws-auth entry
 # (written through the Kubernetes API with an EKS token, signed by the deploy identity). Signing in to a member
@@ -119,8 +146,8 @@ def _needs(result: PlanResult, partition: str, assumed_role_name: str | None) ->
                 role_account = role["roleArn"].split(":")[4]
                 arn = iam_arn(partition, role_account, "role", "/", assumed_role_name) if assumed_role_name else None
                 needs.append(Need(ASSUME, arn or role["roleArn"]))
-        elif not r.custom or r.type.startswith(NO_IAM_PREFIXES):
-            continue
+        elif not r.custom or r.type.startswith(NO_IAM_PREFIXES) or r.type in STACK_SET_TYPES:
+            continue  # StackSets: `_organization_statements`
         elif r.type == types.IAM_USER:
             needs.append(Need(USER, iam_arn(partition, account, "user", inputs.get("path"), inputs["name"])))
         elif r.type == types.IAM_ACCESS_KEY:
@@ -182,10 +209,80 @@ def _statements(needs: Iterable[Need], levels: tuple[str, ...]) -> list[dict[str
     return sorted(shared, key=lambda s: s["Resource"]) + sorted(attaching, key=lambda s: s["Resource"])
 
 
-def deployer_policy(result: PlanResult, *, preview_role: str | None = None) -> dict[str, Any]:
+def _provider_regions(result: PlanResult) -> dict[str, str]:
+    """Provider URN to the region it is configured for (the AWS default provider: the stack's `aws:region`)."""
+    return {r.urn: r.inputs.get("region", "") for r in result.resources if r.type == types.AWS_PROVIDER}
+
+
+def _organization_units(organization: Organization, targets: Iterable[str]) -> list[str]:
+    """The targeted roots and OUs with every OU below them: the parents the account discovery lists."""
+    below = {
+        unit
+        for unit in organization.unit_parents
+        for target in targets
+        if target == organization.root_id or target in organization.ancestors(unit)
+    }
+    return sorted({*targets, *below})
+
+
+def _organization_statements(
+    result: PlanResult, organization: Organization | None, partition: str, levels: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """StackSet, StackSetInstance and Organizations permissions of organization mode, as tight as AWS allows."""
+    stack_sets = [r for r in result.resources if r.type == types.CLOUDFORMATION_STACK_SET]
+    if not stack_sets:
+        return []
+    if organization is None:
+        raise DeployerPolicyError("the stack sets `organization`: pass --organization FILE, as for plan")
+    places, regions = resource_places(result), _provider_regions(result)
+    instances = [r for r in result.resources if r.type == types.STACK_SET_INSTANCE]
+    statements: list[dict[str, Any]] = []
+    for stack_set in stack_sets:
+        account = places[stack_set.urn]
+        region = regions.get(stack_set.provider.rsplit("::", 1)[0]) or "*"
+        own = f"arn:{partition}:cloudformation:{region}:{account}"
+        arn = f"{own}:stackset/{stack_set.inputs['name']}:*"
+        template = json.loads(stack_set.inputs.get("templateBody") or "{}")
+        kinds = sorted({resource["Type"].replace("::", "-") for resource in template.get("Resources", {}).values()})
+        targets = [f"{own}:stackset-target/{stack_set.inputs['name']}:*", *(f"{own}:type/resource/{k}" for k in kinds)]
+        mine = [r for r in instances if r.inputs.get("stackSetName") == stack_set.inputs["name"]]
+        target_regions = sorted({r.inputs["stackSetInstanceRegion"] for r in mine})
+        in_regions = {"ForAllValues:StringEquals": {"cloudformation:TargetRegion": target_regions}}
+        statements.append(_statement(STACK_SET_READS, [arn]))
+        if WRITE in levels:
+            create = _statement([CREATE_STACK_SET], ["*"])
+            create["Condition"] = {"Null": {"cloudformation:RoleArn": "true"}}  # service-managed: no admin role
+            fan_out = _statement(STACK_SET_FAN_OUT, [arn, *targets])
+            fan_out["Condition"] = in_regions
+            statements += [create, _statement([DELETE_STACK_SET], [arn]), fan_out]
+        if stack_set.inputs.get("callAs") == "DELEGATED_ADMIN":
+            delegated = _statement([LIST_DELEGATED_ADMINISTRATORS], ["*"])
+            delegated["Condition"] = {"StringEquals": {"organizations:ServicePrincipal": STACK_SETS_PRINCIPAL}}
+            statements.append(delegated)
+    targeted = {
+        target for r in instances for target in r.inputs.get("deploymentTargets", {}).get("organizationalUnitIds", [])
+    }
+    management = organization.management_account_id or result.home_account
+    prefix = f"arn:{partition}:organizations::{management}"
+    parents = [
+        f"{prefix}:root/{organization.id}/{unit}"
+        if unit == organization.root_id
+        else f"{prefix}:ou/{organization.id}/{unit}"
+        for unit in _organization_units(organization, targeted)
+    ]
+    statements.append(_statement([DESCRIBE_ORGANIZATION], ["*"]))
+    statements.append(_statement(LIST_FOR_PARENT, parents))
+    return statements
+
+
+def deployer_policy(
+    result: PlanResult, *, preview_role: str | None = None, organization: Organization | None = None
+) -> dict[str, Any]:
     """The IAM policy document for the stack's deploy role; with `preview_role`, the read-only one for pull-request
-    previews, whose providers assume `preview_role` in member accounts."""
+    previews, whose providers assume `preview_role` in member accounts. An organization stack needs the
+    `organization` its plan was made with (the OUs whose accounts the program lists)."""
     partition = result.outputs["userArn"].value.split(":")[1]
     needs = _needs(result, partition, preview_role)
     levels = (READ,) if preview_role else (READ, WRITE)
-    return {"Version": "2012-10-17", "Statement": _statements(needs, levels)}
+    statements = _statements(needs, levels) + _organization_statements(result, organization, partition, levels)
+    return {"Version": "2012-10-17", "Statement": statements}

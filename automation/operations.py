@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,13 +19,15 @@ from pulumi import automation as auto
 
 from components.stack_config import ConfigError
 
+from .deploying_account import DeployingAccountError
 from .display import finding_lines, one_line, output_value
-from .pack_client import PolicyPackError, Violation, mandatory, stack_pack_config
+from .pack_client import PolicyPackError, Violation, deploying_user_arn, mandatory, stack_pack_config
 from .project import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import StackFileError, StackSettings, read_stack_settings, stack_file
 
 Operation = Literal["preview", "up", "destroy", "refresh"]
 OPERATIONS: tuple[Operation, ...] = get_args(Operation)
+PACK_OPERATIONS: tuple[Operation, ...] = ("preview", "up")  # the operations the engine runs a policy pack in
 STATE_DIR = ".pulumi-state"
 INSTALL_HINT = (
     "the Pulumi CLI is not installed or not on PATH. Install it (https://www.pulumi.com/docs/install/, "
@@ -35,8 +38,15 @@ CONFIG_ERROR_MARK = "invalid configuration for stack"
 
 
 class PulumiCliMissingError(RuntimeError):
-    def __init__(self) -> None:
-        super().__init__(INSTALL_HINT)
+    """No usable Pulumi CLI: none on PATH, or the one found cannot be run (`problem` says why)."""
+
+    def __init__(self, problem: str | None = None) -> None:
+        super().__init__(
+            f"the Pulumi CLI on PATH cannot be run ({problem}): check the folders on PATH and that `pulumi` is "
+            "executable; `python -m automation plan --stack <name>` works offline without it"
+            if problem
+            else INSTALL_HINT
+        )
 
 
 class StackFileMissingError(RuntimeError):
@@ -46,6 +56,16 @@ class StackFileMissingError(RuntimeError):
         super().__init__(
             f"no stack file for stack {stack!r}: {path} does not exist. Check the stack name; to run a new stack "
             "on the empty configuration (the default user and an access key), pass --create"
+        )
+
+
+class StateDirectoryError(RuntimeError):
+    """The default file backend's folder cannot be made (a read-only checkout, say)."""
+
+    def __init__(self, state: Path, error: OSError) -> None:
+        super().__init__(
+            f"cannot create the state folder {state}: {error.strerror}; point Pulumi at a backend you can write "
+            "(PULUMI_BACKEND_URL=file:///a/writable/folder, s3://bucket, or `pulumi login`)"
         )
 
 
@@ -83,7 +103,10 @@ def backend_environment(project_dir: Path, environ: Mapping[str, str]) -> dict[s
     except (OSError, ValueError):
         pass
     state = project_dir / STATE_DIR
-    state.mkdir(exist_ok=True)
+    try:
+        state.mkdir(exist_ok=True)
+    except OSError as error:
+        raise StateDirectoryError(state, error) from None
     return {"PULUMI_BACKEND_URL": state.as_uri()}
 
 
@@ -98,12 +121,20 @@ def workspace(
     workspace is built with `stack_settings=`, which this one never is; we read stack files ourselves
     (`stack_settings` below).
     """
+    env = backend_environment(project_dir, os.environ)
+    return auto.LocalWorkspace(work_dir=str(project_dir), env_vars=env, pulumi_command=pulumi_command(command))
+
+
+def pulumi_command(command: auto.PulumiCommand | None = None) -> auto.PulumiCommand:
+    """`command`, else the Pulumi CLI on PATH (`PulumiCliMissingError` without one)."""
     try:
-        command = command or auto.PulumiCommand()
+        return command or auto.PulumiCommand()
     except FileNotFoundError as error:
         raise PulumiCliMissingError() from error
-    env = backend_environment(project_dir, os.environ)
-    return auto.LocalWorkspace(work_dir=str(project_dir), env_vars=env, pulumi_command=command)
+    except OSError as error:  # e.g. a folder on PATH, or a `pulumi` in one, this user may not execute
+        raise PulumiCliMissingError(f"{error.strerror}: {error.filename or 'pulumi'}") from error
+    except subprocess.CalledProcessError as error:
+        raise PulumiCliMissingError(f"`pulumi version` exited {error.returncode}") from error
 
 
 def policy_event(event: auto.EngineEvent) -> Violation | None:
@@ -124,9 +155,13 @@ def stack_settings(project_dir: Path, stack: str) -> StackSettings:
     return read_stack_settings(path) if path.exists() else StackSettings(config={}, secret_keys=[])
 
 
-def write_pack_config(project_dir: Path, stack: str, config_file: Path, directory: Path) -> Path:
-    """The per-stack policy config (see `stack_pack_config`) as a file for `--policy-pack-config`."""
-    config = stack_pack_config(config_file, stack_settings(project_dir, stack))
+def write_pack_config(
+    project_dir: Path, stack: str, config_file: Path, directory: Path, home_account: str | None = None
+) -> Path:
+    """The per-stack policy config (see `stack_pack_config`) as a file for `--policy-pack-config`, trusting the
+    user's exact ARN in `home_account`, else in the deploying credentials' account."""
+    settings = stack_settings(project_dir, stack)
+    config = stack_pack_config(config_file, settings, deploying_user_arn(settings, home_account))
     path = directory / "policy-config.json"
     path.write_text(json.dumps(config, indent=1))
     return path
@@ -143,24 +178,28 @@ def run_operation(
     on_output: Callable[[str], None] | None = None,
     command: auto.PulumiCommand | None = None,
     create: bool = False,
+    home_account: str | None = None,
 ) -> OperationResult:
     """Run one operation on `stack`; the policy pack and its config are attached to preview and up.
 
     The stack's settings file must exist unless `create`: a mistyped stack name must not deploy defaults.
+    The pack trusts the user's exact ARN: in `home_account` when given, else in the account STS names for the
+    deploying credentials.
     """
     if operation not in OPERATIONS:
         raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}, not {operation!r}")
     path = stack_file(project_dir, stack)
     if not create and not path.exists():
         raise StackFileMissingError(stack, path)
+    command = pulumi_command(command)  # no CLI is said first: nothing else can help then
     packs = [str(p) for p in (policy_packs if policy_packs is not None else [project_dir / "policy_pack"])]
-    if operation not in ("preview", "up") or not packs:
+    if operation not in PACK_OPERATIONS or not packs:
         return _run(operation, stack, project_dir, packs, [], show_secrets, on_output, command)
     with tempfile.TemporaryDirectory(prefix="axonius-pack-config-") as scratch:
         config_file = policy_pack_config or project_dir / POLICY_CONFIG
         try:
-            config = write_pack_config(project_dir, stack, config_file, Path(scratch))
-        except (ConfigError, PolicyPackError, StackFileError) as error:
+            config = write_pack_config(project_dir, stack, config_file, Path(scratch), home_account)
+        except (ConfigError, PolicyPackError, StackFileError, DeployingAccountError) as error:
             return OperationResult(operation, stack, succeeded=False, message=str(error), config_error=True)
         return _run(operation, stack, project_dir, packs, [str(config)], show_secrets, on_output, command)
 

@@ -26,9 +26,10 @@ ACCOUNT_ID = re.compile(ACCOUNT_ID_PATTERN)
 STATUSES = ("ACTIVE", "SUSPENDED", "PENDING_CLOSURE")
 HOW_TO_MAKE = (
     "the stack sets `organization`, so the offline plan needs the organization's tree: "
-    "pass --organization FILE, a JSON file made with the AWS CLI from the management account or a delegated "
-    "administrator (`aws organizations describe-organization`, `list-roots`, `list-organizational-units-for-parent` "
-    "and `list-accounts-for-parent`; the README's 'Organization mode' section has the script and the format)"
+    "pass --organization FILE (`make plan STACK=<stack> ORGANIZATION=FILE`), a JSON file made with the AWS CLI "
+    "from the management account or a delegated administrator (`aws organizations describe-organization`, "
+    "`list-roots`, `list-organizational-units-for-parent` and `list-accounts-for-parent`; the README's "
+    "'Organization mode' section has the script and the format)"
 )
 
 

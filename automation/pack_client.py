@@ -19,6 +19,8 @@ from components.config_validation import parse_stack_config
 from components.stack_config import CONFIG_KEYS, NAMESPACE, StackConfig
 from policy_pack.rules.iam_actions import default_catalog
 
+from .deploying_account import deploying_account, partition_of
+from .deploying_account import user_arn as iam_user_arn
 from .mock_engine import DeclaredResource
 from .project import PROJECT
 from .stack_file import StackSettings
@@ -86,12 +88,29 @@ def stack_identity(settings: StackSettings) -> StackConfig:
     return parse_stack_config(raw, default_catalog(), secret_keys=secret, region=region)
 
 
-def stack_pack_config(config_file: Path, settings: StackSettings, user_arn: str | None = None) -> PackConfig:
+def stack_user_arn(settings: StackSettings, partition: str, account: str) -> str:
+    """The stack's user as it will exist in `account` (raises `ConfigError` for a bad stack config)."""
+    user = stack_identity(settings).user
+    return iam_user_arn(partition, account, user.path, user.name)
+
+
+def deploying_user_arn(settings: StackSettings, home_account: str | None = None) -> str:
+    """The user's exact ARN where preview or up deploys it: in `home_account` when given (the partition of the
+    stack's `aws:region`), else in the account of the deploying credentials (raises `DeployingAccountError`)."""
+    user = stack_identity(settings).user  # a bad config is named before any call to AWS
+    if home_account:
+        partition, account = partition_of(settings.config.get("aws:region")), home_account
+    else:
+        partition, account = deploying_account()
+    return iam_user_arn(partition, account, user.path, user.name)
+
+
+def stack_pack_config(config_file: Path, settings: StackSettings, user_arn: str) -> PackConfig:
     """The policy config file plus this stack's own names, for `plan`, `preview` and `up` alike.
 
-    The user may assume only roles named as the stack's `roles.name`; roles may trust only the stack's user:
-    its exact ARN where known (`plan`), else its name in any account (the ARN needs the deployed account).
-    Names the config file already lists are kept.
+    The user may assume only roles named as the stack's `roles.name`; roles may trust only the stack's user, by
+    its exact ARN (`plan` knows it from the mock engine, preview and up from the deploying account): a name alone
+    would trust a user of that name in any account. Names the config file already lists are kept.
     """
     stack = stack_identity(settings)
     config = {name: dict(values) for name, values in read_pack_config(config_file).items()}
@@ -105,7 +124,7 @@ def stack_pack_config(config_file: Path, settings: StackSettings, user_arn: str 
 
     for policy in ASSUMABLE_ROLE_POLICIES:
         add(policy, "assumableRoleNames", stack.roles.name)
-    add(TRUST_POLICY, "trustedPrincipals", user_arn or stack.user.name)
+    add(TRUST_POLICY, "trustedPrincipals", user_arn)
     return config
 
 

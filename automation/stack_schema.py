@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from components.config_schema import stack_file_schema
@@ -20,7 +21,16 @@ def schema_text() -> str:
     return json.dumps(stack_file_schema(), indent=2) + "\n"
 
 
-if __name__ == "__main__":
-    path = schema_file()
-    path.write_text(schema_text())
+def write_schema(path: Path) -> int:
+    """Write the schema; a checkout that cannot be written is one line and exit 1, not a traceback."""
+    try:
+        path.write_text(schema_text())
+    except OSError as error:
+        print(f"error: cannot write {path}: {error.strerror}", file=sys.stderr)
+        return 1
     print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(write_schema(schema_file()))

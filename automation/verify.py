@@ -42,7 +42,9 @@ from pulumi import automation as auto
 
 from components.eks_token import eks_token
 
-from .operations import PulumiCliMissingError, workspace
+from .arguments import positive_seconds, stack_name
+from .aws_client import DEFAULT_TIMEOUTS, UNREACHABLE, Timeouts, unreachable_message
+from .operations import PulumiCliMissingError, StateDirectoryError, workspace
 
 Status = Literal["PASS", "WARN", "FAIL"]
 PASS: Status = "PASS"
@@ -51,7 +53,6 @@ FAIL: Status = "FAIL"
 KEY_AGE_WARNING_DAYS = 90
 SESSION_NAME = "axonius-verify"
 PROBE_PREFIX = "axonius-verify-probe"
-HTTP_TIMEOUT_SECONDS = 15
 
 # One harmless read per service, as (check name, service, operation, arguments), for each permission set.
 READS: dict[str, tuple[tuple[str, str, str, dict[str, Any]], ...]] = {
@@ -82,7 +83,8 @@ NOT_ENABLED_MESSAGE = re.compile(r"not (enabled|subscribed)|is disabled|must ena
 
 
 class VerifyUsageError(Exception):
-    """The outputs cannot be verified as given (missing, hidden secrets, unreadable). Exit code 2."""
+    """The outputs cannot be verified as given (missing, hidden secrets, unreadable), or AWS does not answer at
+    all. Exit code 2."""
 
 
 @dataclass(frozen=True)
@@ -206,10 +208,14 @@ def _service_models() -> Loader:
     return create_loader()
 
 
-def aws_session(region: str, key_id: str, secret: str, token: str | None = None) -> boto3.Session:
-    """A session with exactly these credentials (never the environment's), its endpoints from the environment."""
+def aws_session(
+    region: str, key_id: str, secret: str, token: str | None = None, timeouts: Timeouts = DEFAULT_TIMEOUTS
+) -> boto3.Session:
+    """A session with exactly these credentials (never the environment's), its endpoints from the environment;
+    every client it makes has bounded timeouts and standard retries."""
     core = botocore.session.Session()
     core.register_component("data_loader", _service_models())
+    core.set_default_client_config(timeouts.config())
     return boto3.Session(
         aws_access_key_id=key_id,
         aws_secret_access_key=secret,
@@ -219,25 +225,45 @@ def aws_session(region: str, key_id: str, secret: str, token: str | None = None)
     )
 
 
-def verify(target: VerifyTarget, *, now: datetime | None = None) -> list[CheckResult]:
-    """Run every check; a check never raises, it reports."""
+def verify(
+    target: VerifyTarget,
+    *,
+    now: datetime | None = None,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
+    progress: Callable[[str], None] = lambda line: None,
+) -> list[CheckResult]:
+    """Run every check, calling `progress` with a line as each account or cluster is done; a check never
+    raises, it reports, except when STS does not answer at all (`VerifyUsageError`: nothing else would)."""
     now = now or datetime.now(UTC)
-    home = aws_session(target.region, target.access_key_id, target.secret_access_key)
-    results = [check_identity(home, target), check_key(home, target, now)]
-    principals = [Principal(target.home_account, target.user_arn, home, target.home_account)]
+    home = aws_session(target.region, target.access_key_id, target.secret_access_key, timeouts=timeouts)
+    found = [check_identity(home, target), check_key(home, target, now)]
+    found += account_checks(Principal(target.home_account, target.user_arn, home, target.home_account), target)
+    progress(progress_line(target.home_account, found))
+    results = found
+    sessions = {target.user_arn: home}
     for role in target.roles:
         label = role.account if role.account != target.home_account else f"{role.account}/{role.name}"
-        result, session = assume_role(home, role, target, label)
-        results.append(result)
+        result, session = assume_role(home, role, target, label, timeouts)
+        found = [result]
         if session is not None:
-            principals.append(Principal(role.account, role.arn, session, label))
-    for principal in principals:
-        results += check_reads(principal, target.permission_sets)
-        results += check_writes(principal)
-    sessions = {principal.arn: principal.session for principal in principals}
+            sessions[role.arn] = session
+            found += account_checks(Principal(role.account, role.arn, session, label), target)
+        progress(progress_line(label, found))
+        results += found
     for cluster in target.clusters:
-        results += check_cluster(cluster, sessions.get(cluster.identity))
+        found = check_cluster(cluster, sessions.get(cluster.identity), timeouts)
+        progress(progress_line(f"eks {cluster.name}", found))
+        results += found
     return results
+
+
+def account_checks(principal: Principal, target: VerifyTarget) -> list[CheckResult]:
+    return check_reads(principal, target.permission_sets) + check_writes(principal)
+
+
+def progress_line(label: str, results: Sequence[CheckResult]) -> str:
+    failed = sum(result.status == FAIL for result in results)
+    return f"verify: {label}: {len(results)} checks, {len(results) - failed} passed, {failed} failed"
 
 
 def _error(error: ClientError) -> tuple[str, str]:
@@ -246,8 +272,12 @@ def _error(error: ClientError) -> tuple[str, str]:
 
 
 def check_identity(session: boto3.Session, target: VerifyTarget) -> CheckResult:
+    """The first call: when STS does not answer, nothing else will, so that is one usage error, not N failures."""
+    sts = session.client("sts")
     try:
-        arn = session.client("sts").get_caller_identity()["Arn"]
+        arn = sts.get_caller_identity()["Arn"]
+    except UNREACHABLE as error:
+        raise VerifyUsageError(unreachable_message("STS", sts.meta.endpoint_url, error)) from None
     except (ClientError, BotoCoreError) as error:
         return CheckResult(target.home_account, "identity", FAIL, f"the key is not accepted: {error}")
     if arn != target.user_arn:
@@ -279,7 +309,7 @@ def key_age_result(account: str, key_id: str, status: str, created: datetime, no
 
 
 def assume_role(
-    home: boto3.Session, role: RoleEntry, target: VerifyTarget, label: str
+    home: boto3.Session, role: RoleEntry, target: VerifyTarget, label: str, timeouts: Timeouts = DEFAULT_TIMEOUTS
 ) -> tuple[CheckResult, boto3.Session | None]:
     """Assume the role as the adapter does, for the configured session length; check the role allows that long."""
     arguments: dict[str, Any] = {
@@ -293,7 +323,9 @@ def assume_role(
         answer = home.client("sts").assume_role(**arguments)["Credentials"]
     except (ClientError, BotoCoreError) as error:
         return CheckResult(label, "assume-role", FAIL, f"{role.arn}: {error}"), None
-    session = aws_session(target.region, answer["AccessKeyId"], answer["SecretAccessKey"], answer["SessionToken"])
+    session = aws_session(
+        target.region, answer["AccessKeyId"], answer["SecretAccessKey"], answer["SessionToken"], timeouts
+    )
     try:
         cap = session.client("iam").get_role(RoleName=role.name)["Role"]["MaxSessionDuration"]
     except (ClientError, BotoCoreError):
@@ -477,7 +509,9 @@ def _certificate_file(certificate_authority: str) -> Iterator[str]:
         yield handle.name
 
 
-def check_cluster(cluster: ClusterEntry, session: boto3.Session | None) -> list[CheckResult]:
+def check_cluster(
+    cluster: ClusterEntry, session: boto3.Session | None, timeouts: Timeouts = DEFAULT_TIMEOUTS
+) -> list[CheckResult]:
     """With a token for the mapped identity: pods can be listed, secrets cannot be read."""
     place = f"eks {cluster.name}"
     if session is None:
@@ -490,8 +524,8 @@ def check_cluster(cluster: ClusterEntry, session: boto3.Session | None) -> list[
     except (ClientError, BotoCoreError, RuntimeError) as error:
         return [CheckResult(place, "eks pods", FAIL, f"no token for {cluster.identity}: {error}")]
     with _certificate_file(cluster.certificate_authority) as ca_file:
-        pods = _kube_get(cluster, "/api/v1/pods?limit=1", token, ca_file)
-        secrets = _kube_get(cluster, "/api/v1/secrets?limit=1", token, ca_file)
+        pods = _kube_get(cluster, "/api/v1/pods?limit=1", token, ca_file, timeouts)
+        secrets = _kube_get(cluster, "/api/v1/secrets?limit=1", token, ca_file, timeouts)
     as_whom = f"as {cluster.identity}"
     return [
         CheckResult(place, "eks pods", PASS if pods == 200 else FAIL, f"list pods {as_whom}: {_http(pods)}"),
@@ -501,14 +535,14 @@ def check_cluster(cluster: ClusterEntry, session: boto3.Session | None) -> list[
     ]
 
 
-def _kube_get(cluster: ClusterEntry, path: str, token: str, ca_file: str) -> int | str:
+def _kube_get(cluster: ClusterEntry, path: str, token: str, ca_file: str, timeouts: Timeouts) -> int | str:
     verify: str | bool = ca_file if cluster.endpoint.startswith("https://") else True
     try:
         answer = requests.get(
             cluster.endpoint + path,
             headers={"Authorization": f"Bearer {token}"},
             verify=verify,
-            timeout=HTTP_TIMEOUT_SECONDS,
+            timeout=(timeouts.connect, timeouts.read),
         )
     except requests.RequestException as error:
         return f"unreachable ({error})"
@@ -580,26 +614,41 @@ def read_stack_outputs(stack: str, **workspace_options: Any) -> dict[str, Any]:
     try:
         selected = auto.Stack.select(stack, workspace(**workspace_options))
         return {name: output.value for name, output in selected.outputs().items()}
-    except (PulumiCliMissingError, auto.errors.CommandError) as error:
+    except (PulumiCliMissingError, StateDirectoryError, auto.errors.CommandError) as error:
         raise VerifyUsageError(f"cannot read the outputs of stack {stack}: {error}") from None
 
 
 def add_verify_command(commands: argparse._SubParsersAction) -> None:
     command = commands.add_parser("verify", help="check with the stack's access key what the adapter can and cannot do")
     source = command.add_mutually_exclusive_group(required=True)
-    source.add_argument("--stack", help="read the stack's outputs through the Automation API (needs the CLI)")
+    source.add_argument(
+        "--stack", type=stack_name, help="read the stack's outputs through the Automation API (needs the CLI)"
+    )
     source.add_argument("--outputs", type=Path, help="the JSON file `pulumi stack output --json --show-secrets` writes")
     command.add_argument("--key-slot", type=int, choices=(1, 2), help="use this slot's key instead of the active one")
     command.add_argument("--json", action="store_true", help="print one JSON object")
+    command.add_argument(
+        "--connect-timeout",
+        type=positive_seconds,
+        default=DEFAULT_TIMEOUTS.connect,
+        help=f"seconds to connect to each endpoint, per attempt (default {DEFAULT_TIMEOUTS.connect:g})",
+    )
+    command.add_argument(
+        "--read-timeout",
+        type=positive_seconds,
+        default=DEFAULT_TIMEOUTS.read,
+        help=f"seconds to wait for each answer, per attempt (default {DEFAULT_TIMEOUTS.read:g})",
+    )
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    timeouts = Timeouts(connect=args.connect_timeout, read=args.read_timeout)
     try:
         outputs = read_outputs_file(args.outputs) if args.outputs else read_stack_outputs(args.stack)
         target = target_from_outputs(outputs, key_slot=args.key_slot)
+        results = verify(target, timeouts=timeouts, progress=lambda line: print(line, file=sys.stderr, flush=True))
     except VerifyUsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    results = verify(target)
     print(json.dumps(to_json(results), indent=2) if args.json else render_matrix(results))
     return exit_code(results)

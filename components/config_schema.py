@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,7 +45,9 @@ def stack_file_schema() -> dict[str, Any]:
                 "type": "object",
                 "properties": keys,
                 "propertyNames": {
-                    "anyOf": [{"enum": list(keys)}, {"pattern": f"^(?!{re.escape(NAMESPACE)}:)[^:]+:."}],
+                    # NAMESPACE is letters and hyphens, written unescaped: re.escape's `\-` is refused by ECMA-262's
+                    # unicode mode, which JSON Schema validators (check-jsonschema by default) use.
+                    "anyOf": [{"enum": list(keys)}, {"pattern": f"^(?!{NAMESPACE}:)[^:]+:."}],
                     "description": "a key of the contract, or a key of another namespace such as aws:region",
                 },
             },

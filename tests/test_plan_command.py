@@ -16,6 +16,7 @@ from tests.conftest import PROJECT_DIR
 
 SECURE_EXTERNAL_ID = (
     "config:\n"
+    "  aws:region: us-east-1\n"
     "  axonius-aws-access:roles:\n"
     "    accounts:\n"
     "      - id: '222222222222'\n"
@@ -147,3 +148,61 @@ def test_our_own_stacks_have_no_findings_at_any_level(stack):
     assert result.violations == ()
     assert result.exit_code == 0
     assert sum(r.custom for r in result.resources) > 10
+
+
+def exit_and_error(capsys, argv: list[str]) -> tuple[int, list[str]]:
+    try:
+        code = cli.main(argv)
+    except SystemExit as stopped:  # argparse's usage errors
+        code = int(stopped.code or 0)
+    return code, capsys.readouterr().err.splitlines()
+
+
+NO_REGION = "config:\n  axonius-aws-access:user: {name: No-Region}\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["plan", "--stack", "dev", "--home-account", "1234"], "--home-account: '1234' is not accepted"),
+        (["deployer-policy", "--stack", "dev", "--home-account", "12345678901x"], "--home-account"),
+        (["preview", "--stack", "dev", "--home-account", "1"], "--home-account"),
+        (["pack-config", "--stack", "dve", "--home-account", "111111111111"], "--stack 'dve'"),
+        (["plan", "--stack", "../../etc/passwd"], "--stack: '../../etc/passwd' is not accepted"),
+        (["up", "--stack", "dev prod"], "--stack"),
+        (["plan", "--stack", "org"], "--organization FILE"),
+        (["plan", "--stack", "dev", "--organization", "stacks/organization.org.json"], "--organization is given"),
+        (
+            ["deployer-policy", "--stack", "dev", "--home-account", "111111111111", "--preview-role", "no!"],
+            "--preview-role",
+        ),
+        (
+            ["destroy", "--stack", "dev", "--policy-pack-config", "x.json"],
+            "unrecognized arguments: --policy-pack-config",
+        ),
+        (["refresh", "--stack", "dev", "--no-policy-pack"], "unrecognized arguments: --no-policy-pack"),
+        (["preview", "--stack", "dev", "--no-policy-pack", "--policy-pack-config", "x.json"], "not allowed with"),
+        (["verify", "--outputs", "o.json", "--connect-timeout", "soon"], "--connect-timeout"),
+        (["verify", "--outputs", "o.json", "--key-slot", "3"], "--key-slot"),
+        (["verify", "--stack", "dev;rm"], "--stack: 'dev;rm' is not accepted"),
+        (["up", "--stack", "dev", "--no-policy-pack", "--home-account", "111111111111"], "--home-account"),
+    ],
+)
+def test_each_bad_option_is_exit_2_and_one_line_naming_it(capsys, argv, named):
+    code, lines = exit_and_error(capsys, argv)
+    assert code == 2
+    (line,) = lines
+    assert named in line
+
+
+def test_a_stack_without_a_region_does_not_plan(capsys, tmp_path):
+    stack = tmp_path / "Pulumi.bare.yaml"
+    stack.write_text(NO_REGION)
+    code, lines = exit_and_error(capsys, ["plan", "--stack", "bare", "--config-file", str(stack)])
+    assert code == 2
+    assert lines == [
+        "error: stack bare sets no aws:region, which the AWS provider needs to preview or deploy: "
+        "`pulumi config set aws:region us-east-1 -s bare`"
+    ]
+    stack.write_text(NO_REGION + "  aws:region: eu-west-1\n")
+    assert exit_and_error(capsys, ["plan", "--stack", "bare", "--config-file", str(stack)])[0] == 0

@@ -6,11 +6,13 @@ The checks against AWS semantics run against moto in tests/e2e/test_verify_moto.
 from __future__ import annotations
 
 import json
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 import automation.__main__ as cli
+from automation.aws_client import Timeouts
 from automation.verify import (
     FAIL,
     PASS,
@@ -20,6 +22,7 @@ from automation.verify import (
     RoleEntry,
     VerifyUsageError,
     action_matches,
+    aws_session,
     document_allows,
     exit_code,
     key_age_result,
@@ -28,6 +31,8 @@ from automation.verify import (
     target_from_outputs,
     to_json,
 )
+from tests.aws_env import use_moto
+from tests.e2e.moto_server import free_port, moto_server
 from tests.fake_pulumi import FakePulumiCommand, Scenario
 
 STACK = {
@@ -186,3 +191,69 @@ def test_json_and_exit_code_follow_the_failures():
     assert to_json(RESULTS)["passed"] is False and len(to_json(RESULTS)["checks"]) == 4
     assert exit_code(RESULTS) == 1
     assert exit_code(RESULTS[:3]) == 0  # a warning does not fail
+
+
+def write_outputs(tmp_path, outputs: dict, **changes) -> str:
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps({**outputs, **changes}))
+    return str(path)
+
+
+FAST = ["--connect-timeout", "0.5", "--read-timeout", "0.5"]
+
+
+def test_an_endpoint_that_accepts_and_never_answers_is_one_line_within_the_timeouts(
+    tmp_path, monkeypatch, capsys, outputs
+):
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # the kernel completes each connection; nothing ever reads or answers
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        use_moto(monkeypatch, url)
+        assert cli.main(["verify", "--outputs", write_outputs(tmp_path, outputs), *FAST]) == 2
+    captured = capsys.readouterr()
+    (line,) = captured.err.splitlines()
+    assert line.startswith(f"error: cannot reach AWS STS at {url}: Read timeout on endpoint URL")
+    assert captured.out == ""
+
+
+def test_a_closed_port_is_one_line_not_a_failure_per_check(tmp_path, monkeypatch, capsys, outputs):
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    use_moto(monkeypatch, url)
+    assert cli.main(["verify", "--outputs", write_outputs(tmp_path, outputs), *FAST, "--json"]) == 2
+    captured = capsys.readouterr()
+    (line,) = captured.err.splitlines()
+    assert line.startswith(f"error: cannot reach AWS STS at {url}: Could not connect to the endpoint URL")
+    assert captured.out == ""
+
+
+def test_the_standard_retry_mode_and_the_timeouts_reach_every_client():
+    session = aws_session("us-east-1", "AKIAIOSFODNN7EXAMPLE", "secret", timeouts=Timeouts(connect=1, read=2))
+    config = session.client("ec2").meta.config
+    assert (config.connect_timeout, config.read_timeout) == (1, 2)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 3}
+
+
+def test_each_account_is_reported_as_it_is_done_and_json_stays_one_object(tmp_path, monkeypatch, capsys, outputs):
+    with moto_server() as url:
+        use_moto(monkeypatch, url)  # moto answers every call; the key signs in as moto's own user
+        source = write_outputs(tmp_path, outputs, eksClusters=[], eksEndpoints=[])
+        assert cli.main(["verify", "--outputs", source, "--json"]) == 1
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    progress = captured.err.splitlines()
+    assert [line.split(":")[1].strip() for line in progress] == ["111111111111", "222222222222", "333333333333"]
+    for line in progress:
+        account = line.split(":")[1].strip()
+        checks = [c for c in report["checks"] if c["account"] == account]
+        failed = sum(c["status"] == FAIL for c in checks)
+        assert line == f"verify: {account}: {len(checks)} checks, {len(checks) - failed} passed, {failed} failed"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "3601"])
+def test_a_timeout_that_is_not_a_positive_number_of_seconds_is_a_usage_error(capsys, value):
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["verify", "--outputs", "x.json", "--read-timeout", value])
+    assert raised.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert f"argument --read-timeout: {value!r} is not accepted" in line
