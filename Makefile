@@ -38,10 +38,8 @@ test: lint
 # answers), both from the config contract; tests compare them with what the code generates.
 schema: setup
 	$(BIN)/python -m automation.stack_schema
-	$(BIN)/python -c 'import json; from pulumi.provider.experimental.component import ComponentProvider; \
-	from components.axonius_access import AxoniusAccess; \
-	print(json.dumps(json.loads(ComponentProvider([AxoniusAccess], "axonius-aws-access").schema), indent=2))' \
-	> component_provider/schema.json
+	$(BIN)/python -c 'import json; from components.component_host import provider; \
+	print(json.dumps(json.loads(provider().schema), indent=2))' > component_provider/schema.json
 
 format: setup
 	$(BIN)/ruff format .
