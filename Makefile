@@ -15,8 +15,8 @@ $(STAMP): requirements.txt requirements-dev.txt policy_pack/requirements.txt tes
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	# The project on the venv's path, as an editable install does (the component plugin imports it from
-	# component_provider/, whose venv is this one).
+	# The project on the venv's path, as PYTHONPATH=<checkout> does: tests and tools import it from anywhere.
+	# component_provider/venv is this venv (the plugin puts its own checkout first on the path).
 	$(BIN)/python -c 'import pathlib, sysconfig; \
 	pathlib.Path(sysconfig.get_paths()["purelib"], "axonius-aws-access.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
 	ln -sfn ../$(VENV) component_provider/venv
