@@ -222,3 +222,18 @@ def test_an_object_argument_sent_as_one_secret_is_resolved_not_dropped(plugin):
 def test_get_schema_names_the_release(plugin):
     schema = json.loads(plugin.GetSchema(provider_pb2.GetSchemaRequest(version=0)).schema)
     assert schema["version"] == package_version() != "0.0.0"
+
+
+# The wire's signature of an output value (Pulumi's property-value encoding), as an engine sends one to a
+# provider that accepts outputs.
+SIGNATURE_KEY, OUTPUT_VALUE = "4dabf18193072939515e22adb298388d", "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+CLUSTER_URN = f"urn:pulumi:{STACK}::{PROJECT}::aws:eks/cluster:Cluster::made"
+
+
+def test_a_cluster_name_sent_as_another_resources_output_declares_that_clusters_access(plugin):
+    name = {SIGNATURE_KEY: OUTPUT_VALUE, "value": "made-eks", "dependencies": [CLUSTER_URN]}
+    constructed = construct(plugin, {"eks": {"clusters": [{"name": name, "region": "us-east-1"}]}})
+    entries = [r for r in constructed.monitor.declared if r.type == "aws:eks/accessEntry:AccessEntry"]
+    assert [(r.name, r.inputs["clusterName"]) for r in entries] == [
+        ("eks-111111111111-us-east-1-made-eks-access-entry", "made-eks")
+    ]
