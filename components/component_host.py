@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import sys
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
+from pulumi.errors import InputPropertyError
 from pulumi.provider import main
 from pulumi.provider.experimental.analyzer import ComponentDefinition, TypeDefinition
 from pulumi.provider.experimental.component import ComponentProvider
 
+from policy_pack.rules.iam_actions import default_catalog
+
 from .axonius_access import AxoniusAccess
+from .component_arguments import config_tree, outputs_in
+from .config_validation import parse_stack_config
 
 PACKAGE = "axonius-aws-access"
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
@@ -40,7 +46,11 @@ class AxoniusAccessProvider(ComponentProvider):
             for key, value in inputs.items()
             if isinstance(value, pulumi.Output) and key in component_def.inputs and component_def.inputs[key].ref
         }
-        mapped = dict(super().map_inputs({k: v for k, v in inputs.items() if k not in whole}, component_def))
+        try:
+            mapped = dict(super().map_inputs({k: v for k, v in inputs.items() if k not in whole}, component_def))
+        except InputPropertyError:
+            _refuse_as_stack_files_do(inputs)
+            raise
         for key, output in whole.items():
             type_def = self.get_type_definition(component_def.inputs[key])
             mapped[component_def.inputs_mapping[key]] = (
@@ -56,6 +66,13 @@ class AxoniusAccessProvider(ComponentProvider):
             return self.map_input_properties(value or {}, properties, names, component_def.name, key)
 
         return mapped
+
+
+def _refuse_as_stack_files_do(inputs: Mapping[str, Any]) -> None:
+    """The SDK refuses an enum value or a missing key in its own words (and no key path): ours, when it can say."""
+    tree = config_tree({key: value for key, value in inputs.items() if key != "externalIds"})
+    if not outputs_in(tree):
+        parse_stack_config(tree, default_catalog(), region=aws.config.region)
 
 
 def provider() -> AxoniusAccessProvider:

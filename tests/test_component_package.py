@@ -237,3 +237,29 @@ def test_a_cluster_name_sent_as_another_resources_output_declares_that_clusters_
     assert [(r.name, r.inputs["clusterName"]) for r in entries] == [
         ("eks-111111111111-us-east-1-made-eks-access-entry", "made-eks")
     ]
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        pytest.param(
+            {"eks": {"clusters": [{"name": "prod-eks", "region": "us-east-1", "mode": "bogus"}]}},
+            "eks.clusters[0].mode: 'bogus' is not accepted; expected one of auto, accessEntry, awsAuth",
+            id="an enum value the SDK would refuse in its own words",
+        ),
+        pytest.param(
+            {"eks": {"clusters": [{"name": "prod-eks"}]}},
+            "eks.clusters[0].region: missing; expected an AWS region such as us-east-1",
+            id="a required key the SDK would refuse in its own words",
+        ),
+        pytest.param(
+            {"externalIds": {"22222222222": "my-external-id"}, "roles": {"accounts": [{"id": "222222222222"}]}},
+            "externalIds: '22222222222' is not accepted; expected an account of roles.accounts (222222222222)",
+            id="a mistyped account of externalIds",
+        ),
+    ],
+)
+def test_arguments_are_refused_in_the_stack_files_words(plugin, inputs, expected):
+    with pytest.raises(grpc.RpcError) as caught:
+        construct(plugin, inputs)
+    assert expected in str(caught.value)
