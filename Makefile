@@ -30,8 +30,8 @@ $(STAMP): requirements.txt policy_pack/requirements.txt | venv-check
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	# The project on the venv's path, as an editable install does (the component plugin imports it from
-	# component_provider/, whose venv is this one).
+	# The project on the venv's path, as PYTHONPATH=<checkout> does: tests and tools import it from anywhere.
+	# component_provider/venv is this venv (the plugin puts its own checkout first on the path).
 	$(BIN)/python -c 'import pathlib, sysconfig; \
 	pathlib.Path(sysconfig.get_paths()["purelib"], "axonius-aws-access.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
 	ln -sfn ../$(VENV) component_provider/venv
@@ -59,10 +59,8 @@ test: lint
 # answers), both from the config contract; tests compare them with what the code generates.
 schema: setup
 	$(BIN)/python -m automation.stack_schema
-	$(BIN)/python -c 'import json; from pulumi.provider.experimental.component import ComponentProvider; \
-	from components.axonius_access import AxoniusAccess; \
-	print(json.dumps(json.loads(ComponentProvider([AxoniusAccess], "axonius-aws-access").schema), indent=2))' \
-	> component_provider/schema.json
+	$(BIN)/python -c 'import json; from components.component_host import provider; \
+	print(json.dumps(json.loads(provider().schema), indent=2))' > component_provider/schema.json
 
 format: setup-dev
 	$(BIN)/ruff format .

@@ -52,7 +52,7 @@ class AxoniusAccessArgs(TypedDict, total=False):
     organization: OrganizationConfig
     """Roles in every account of some organizational units."""
     external_ids: pulumi.Input[dict[str, pulumi.Input[str]]]
-    """Account ID to the external ID its role requires. Secrets stay secret here, unlike inside `roles`."""
+    """Account ID (one of `roles.accounts`) to the external ID its role requires, over `roles.accounts[].externalId`."""
 
 
 class AxoniusAccess(pulumi.ComponentResource):

@@ -60,7 +60,8 @@ SUBJECT_TEXT = "a Kubernetes user or group name that does not start with 'system
 REGION_TEXT = "an AWS region such as us-east-1"
 
 # Stack files are JSON-like; pydantic reads them by their camelCase names and refuses any other key. Outputs are
-# taken as they are (`pulumi.Input` fields) and validated once resolved.
+# taken as they are (`pulumi.Input` fields) and validated once resolved. Booleans and numbers are `strict` so
+# that a program's `UserConfig(access_key="yes")` is refused as the stack file's `accessKey: yes` is.
 CONTRACT = ConfigDict(
     alias_generator=to_camel,
     extra="forbid",
@@ -208,12 +209,13 @@ class UserConfig(_Contract):
     path: Defaulted[str] = Field(
         default="/", pattern=IAM_PATH, description="'/' or '/a/path/' of printable ASCII, at most 512"
     )
-    access_key: Defaulted[bool] = Field(default=True, description="true or false")
+    access_key: Defaulted[bool] = Field(strict=True, default=True, description="true or false")
     active_key: Defaulted[int] = Field(
-        default=1, ge=1, le=2, description="1 or 2, the access-key slot handed to Axonius"
+        strict=True, default=1, ge=1, le=2, description="1 or 2, the access-key slot handed to Axonius"
     )
     other_key: Defaulted[KeySlot] = Field(default=KeySlot.ABSENT, description="absent, active or inactive")
     max_managed_policies: Defaulted[int] = Field(
+        strict=True,
         default=10,
         ge=1,
         le=20,
@@ -242,7 +244,7 @@ class RoleAccount(_Contract):
 class RolesConfig(_Contract):
     name: Defaulted[str] = Field(default="Axonius-Readonly-Role", pattern=IAM_NAME, description=IAM_NAME_TEXT)
     max_session_duration: Defaulted[int] = Field(
-        default=14400, ge=3600, le=43200, description="a whole number of seconds from 3600 to 43200"
+        strict=True, default=14400, ge=3600, le=43200, description="a whole number of seconds from 3600 to 43200"
     )
     deploy_role_name: Defaulted[str] = Field(
         default="OrganizationAccountAccessRole", pattern=IAM_NAME, description=IAM_NAME_TEXT
@@ -274,10 +276,10 @@ class OrganizationConfig(_Contract):
         json_schema_extra=_items(REGION, REGION_TEXT),
     )
     max_concurrent_percentage: Defaulted[int] = Field(
-        default=100, ge=1, le=100, description="a whole number from 1 to 100"
+        strict=True, default=100, ge=1, le=100, description="a whole number from 1 to 100"
     )
     failure_tolerance_percentage: Defaulted[int] = Field(
-        default=0, ge=0, le=100, description="a whole number from 0 to 100"
+        strict=True, default=0, ge=0, le=100, description="a whole number from 0 to 100"
     )
 
 

@@ -202,6 +202,11 @@ def test_plain_arguments_are_refused_before_anything_is_declared(tmp_path, argum
             id="an unknown key",
         ),
         pytest.param(
+            lambda: UserConfig(access_key="yes"),  # type: ignore[arg-type]
+            "UserConfig.access_key: 'yes' is not accepted; expected true or false",
+            id="as strict as a stack file: yes is not true",
+        ),
+        pytest.param(
             lambda: EksCluster(name="prod-eks"),  # type: ignore[call-arg]
             "EksCluster.region: missing; expected an AWS region such as us-east-1",
             id="a missing key",

@@ -1,8 +1,8 @@
 """The component package (`component_provider/`) started exactly as the engine starts a Python plugin, driven over gRPC.
 
 The engine runs `<plugin>/venv/bin/python <plugin dir> <engine address>` in the plugin folder and reads the
-port from the first stdout line. The plugin folder is a copy of `component_provider/` outside the project, with a
-venv in which the project is installed (`tests/installed.py`).
+port from the first stdout line. The plugin folder is a copy of `component_provider/` in a checkout outside the
+project, with a venv holding only the pins (`tests/installed.py`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from pulumi.runtime.rpc import wrap_rpc_secret
 from automation.display import presentable
 from automation.mock_engine import AwsMocks, RecordingMonitor
 from automation.project import PROJECT
+from components.component_host import package_version
 from tests.conftest import PROJECT_DIR
 from tests.installed import installed_venv
 
@@ -108,9 +109,14 @@ def engine() -> Iterator[tuple[Engine, int]]:
 
 @pytest.fixture(scope="module")
 def plugin(tmp_path_factory, engine) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
-    folder = tmp_path_factory.mktemp("installed") / "component_provider"
+    # A checkout elsewhere, as `pulumi package add <repository>/component_provider@<version>` fetches one: the
+    # plugin folder, and the project beside it (linked), which the plugin's own entry puts on the path.
+    checkout = tmp_path_factory.mktemp("checkout")
+    folder = checkout / "component_provider"
     shutil.copytree(PROJECT_DIR / "component_provider", folder, ignore=shutil.ignore_patterns("venv", "__pycache__"))
-    python = installed_venv(folder / "venv")
+    for name in ("components", "policy_pack", "pyproject.toml"):
+        (checkout / name).symlink_to(PROJECT_DIR / name)
+    python = installed_venv(folder / "venv", project_on_path=False)
     process = subprocess.Popen(
         [str(python), str(folder), f"127.0.0.1:{engine[1]}"],
         cwd=folder,
@@ -202,3 +208,58 @@ def test_bad_arguments_fail_the_construct_naming_the_key(plugin):
     with pytest.raises(grpc.RpcError) as caught:
         construct(plugin, {"roles": {"accounts": [{"id": "12345"}]}})
     assert "roles.accounts[0].id: '12345' is not accepted; expected a quoted string of 12 digits" in str(caught.value)
+
+
+def test_an_object_argument_sent_as_one_secret_is_resolved_not_dropped(plugin):
+    """A secret inside `roles` makes the SDK send all of `roles` as one secret output; its roles are still declared."""
+    roles = {"accounts": [{"id": "222222222222"}, {"id": "333333333333", "externalId": SECRET_EXTERNAL_ID}]}
+    roles["accounts"][1]["externalId"] = wrap_rpc_secret(SECRET_EXTERNAL_ID)
+    constructed = construct(plugin, {"roles": roles})
+    trust = assert_secret_external_id_in_trust(constructed.monitor.declared)
+    assert set(trust) == {"role-222222222222", "role-333333333333"}
+
+
+def test_get_schema_names_the_release(plugin):
+    schema = json.loads(plugin.GetSchema(provider_pb2.GetSchemaRequest(version=0)).schema)
+    assert schema["version"] == package_version() != "0.0.0"
+
+
+# The wire's signature of an output value (Pulumi's property-value encoding), as an engine sends one to a
+# provider that accepts outputs.
+SIGNATURE_KEY, OUTPUT_VALUE = "4dabf18193072939515e22adb298388d", "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+CLUSTER_URN = f"urn:pulumi:{STACK}::{PROJECT}::aws:eks/cluster:Cluster::made"
+
+
+def test_a_cluster_name_sent_as_another_resources_output_declares_that_clusters_access(plugin):
+    name = {SIGNATURE_KEY: OUTPUT_VALUE, "value": "made-eks", "dependencies": [CLUSTER_URN]}
+    constructed = construct(plugin, {"eks": {"clusters": [{"name": name, "region": "us-east-1"}]}})
+    entries = [r for r in constructed.monitor.declared if r.type == "aws:eks/accessEntry:AccessEntry"]
+    assert [(r.name, r.inputs["clusterName"]) for r in entries] == [
+        ("eks-111111111111-us-east-1-made-eks-access-entry", "made-eks")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        pytest.param(
+            {"eks": {"clusters": [{"name": "prod-eks", "region": "us-east-1", "mode": "bogus"}]}},
+            "eks.clusters[0].mode: 'bogus' is not accepted; expected one of auto, accessEntry, awsAuth",
+            id="an enum value the SDK would refuse in its own words",
+        ),
+        pytest.param(
+            {"eks": {"clusters": [{"name": "prod-eks"}]}},
+            "eks.clusters[0].region: missing; expected an AWS region such as us-east-1",
+            id="a required key the SDK would refuse in its own words",
+        ),
+        pytest.param(
+            {"externalIds": {"22222222222": "my-external-id"}, "roles": {"accounts": [{"id": "222222222222"}]}},
+            "externalIds: '22222222222' is not accepted; expected an account of roles.accounts (222222222222)",
+            id="a mistyped account of externalIds",
+        ),
+    ],
+)
+def test_arguments_are_refused_in_the_stack_files_words(plugin, inputs, expected):
+    with pytest.raises(grpc.RpcError) as caught:
+        construct(plugin, inputs)
+    assert expected in str(caught.value)

@@ -27,7 +27,7 @@ def load(name: str) -> dict:
 
 
 def test_every_workflow_validates_against_githubs_schema():
-    assert [p.name for p in WORKFLOWS] == ["ci.yml", "deploy.yml", "policy-gate.yml", "preview.yml"]
+    assert [p.name for p in WORKFLOWS] == ["ci.yml", "deploy.yml", "policy-gate.yml", "preview.yml", "release.yml"]
     done = subprocess.run([*CHECK, *map(str, WORKFLOWS)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
