@@ -13,7 +13,6 @@ import pulumi
 from components.stack_config import ConfigError
 from policy_pack.rules import resource_types as types
 
-from .deploying_account import partition_of
 from .display import finding_lines, one_line, output_value, presentable
 from .mock_engine import (
     DEFAULT_HOME_ACCOUNT,
@@ -24,7 +23,14 @@ from .mock_engine import (
     run_program,
 )
 from .organization_file import HOW_TO_MAKE, OrganizationFileError, load_organization
-from .pack_client import PolicyPackError, Violation, evaluate_stack, mandatory, stack_pack_config, stack_user_arn
+from .pack_client import (
+    PolicyPackError,
+    Violation,
+    deploying_user_arn,
+    evaluate_stack,
+    mandatory,
+    stack_pack_config,
+)
 from .project import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import SECRET_PLACEHOLDER, StackFileError, read_stack_settings, stack_file
 
@@ -129,7 +135,7 @@ def plan(
     if policies:
         try:
             user = run.outputs["userArn"].value if "userArn" in run.outputs else None
-            user = user or stack_user_arn(settings, partition_of(settings.config.get("aws:region")), home_account)
+            user = user or deploying_user_arn(settings, home_account)
             config = stack_pack_config(policy_pack_config or project_dir / POLICY_CONFIG, settings, user)
             violations = evaluate_stack(project_dir / "policy_pack", stack, run.resources, config)
         except (PolicyPackError, ConfigError) as error:
