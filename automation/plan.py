@@ -124,8 +124,6 @@ def plan(
         raise PlanError(str(error)) from None
     if organization is None and ORGANIZATION_KEY in settings.config:
         raise PlanError(HOW_TO_MAKE)
-    if organization is not None and ORGANIZATION_KEY not in settings.config:
-        raise PlanError(f"--organization is given, but {path} sets no `organization`: leave the option out")
     mocks = AwsMocks(home_account, organization=organization)
     try:
         run = run_program(project_dir, stack, settings.config, settings.secret_keys, mocks)
