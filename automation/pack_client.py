@@ -88,12 +88,6 @@ def stack_identity(settings: StackSettings) -> StackConfig:
     return parse_stack_config(raw, default_catalog(), secret_keys=secret, region=region)
 
 
-def stack_user_arn(settings: StackSettings, partition: str, account: str) -> str:
-    """The stack's user as it will exist in `account` (raises `ConfigError` for a bad stack config)."""
-    user = stack_identity(settings).user
-    return iam_user_arn(partition, account, user.path, user.name)
-
-
 def deploying_user_arn(settings: StackSettings, home_account: str | None = None) -> str:
     """The user's exact ARN where preview or up deploys it: in `home_account` when given (the partition of the
     stack's `aws:region`), else in the account of the deploying credentials (raises `DeployingAccountError`)."""

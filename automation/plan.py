@@ -14,7 +14,6 @@ import pulumi
 from components.stack_config import ConfigError
 from policy_pack.rules import resource_types as types
 
-from .deploying_account import partition_of
 from .display import finding_lines, one_line, output_value, presentable
 from .mock_engine import (
     DEFAULT_HOME_ACCOUNT,
@@ -25,7 +24,14 @@ from .mock_engine import (
     run_program,
 )
 from .organization_file import HOW_TO_MAKE, OrganizationFileError, load_organization
-from .pack_client import PolicyPackError, Violation, evaluate_stack, mandatory, stack_pack_config, stack_user_arn
+from .pack_client import (
+    PolicyPackError,
+    Violation,
+    deploying_user_arn,
+    evaluate_stack,
+    mandatory,
+    stack_pack_config,
+)
 from .project import POLICY_CONFIG, PROJECT_DIR
 from .stack_file import SECRET_PLACEHOLDER, StackFileError, read_stack_settings, stack_file
 
@@ -120,8 +126,6 @@ def plan(
         raise PlanError(str(error)) from None
     if organization is None and ORGANIZATION_KEY in settings.config:
         raise PlanError(HOW_TO_MAKE)
-    if organization is not None and ORGANIZATION_KEY not in settings.config:
-        raise PlanError(f"--organization is given, but {path} sets no `organization`: leave the option out")
     mocks = AwsMocks(home_account, organization=organization)
     try:
         run = run_program(project_dir, stack, settings.config, settings.secret_keys, mocks)
@@ -131,7 +135,7 @@ def plan(
     if policies:
         try:
             user = run.outputs["userArn"].value if "userArn" in run.outputs else None
-            user = user or stack_user_arn(settings, partition_of(settings.config.get("aws:region")), home_account)
+            user = user or deploying_user_arn(settings, home_account)
             pack_config = Path(policy_pack_config) if policy_pack_config else project_dir / POLICY_CONFIG
             config = stack_pack_config(pack_config, settings, user)
             violations = evaluate_stack(project_dir / "policy_pack", stack, run.resources, config)

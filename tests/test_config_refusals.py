@@ -191,7 +191,8 @@ def test_an_opt_in_region_is_planned_and_named(capsys, caplog, tmp_path):
 
 
 def test_timestamps_stay_strings_as_the_cli_reads_them(capsys, tmp_path):
-    code, _, err = plan_file(capsys, tmp_path, "config:\n  axonius-aws-access:user:\n    name: 2024-01-01\n")
+    stack = "config:\n  aws:region: us-east-1\n  axonius-aws-access:user:\n    name: 2024-01-01\n"
+    code, _, err = plan_file(capsys, tmp_path, stack)
     assert code == 0, err
 
 

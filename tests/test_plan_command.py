@@ -171,7 +171,6 @@ NO_REGION = "config:\n  axonius-aws-access:user: {name: No-Region}\n"
         (["plan", "--stack", "../../etc/passwd"], "--stack: '../../etc/passwd' is not accepted"),
         (["up", "--stack", "dev prod"], "--stack"),
         (["plan", "--stack", "org"], "--organization FILE"),
-        (["plan", "--stack", "dev", "--organization", "stacks/organization.org.json"], "--organization is given"),
         (
             ["deployer-policy", "--stack", "dev", "--home-account", "111111111111", "--preview-role", "no!"],
             "--preview-role",
