@@ -7,7 +7,7 @@ import json
 import pytest
 
 from policy_pack.generate_sensitive_reads import SOURCE_LISTS, seed, source_lists, source_text
-from policy_pack.rules.sensitive_actions import SEED_PATH, SENSITIVE_READS, sensitive_actions, seeded_reads
+from policy_pack.rules.sensitive_actions import SEED_PATH, SENSITIVE_READS, seeded_reads, sensitive_actions
 from tests.policy_helpers import allow, document, findings
 
 SENSITIVE = "iam-no-sensitive-reads"
@@ -70,7 +70,8 @@ def test_known_credential_and_data_reads_are_flagged(action):
 
 
 @pytest.mark.parametrize(
-    "action", ["ec2:DescribeInstances", "iam:GetRole", "s3:ListAllMyBuckets", "kms:DescribeKey", "ssm:DescribeParameters"]
+    "action",
+    ["ec2:DescribeInstances", "iam:GetRole", "s3:ListAllMyBuckets", "kms:DescribeKey", "ssm:DescribeParameters"],
 )
 def test_ordinary_reads_are_not_flagged(action, catalog):
     assert action not in sensitive_actions(catalog)

@@ -19,7 +19,7 @@ from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from . import resource_types as types
 from .iam_documents import as_list, shown
-from .role_hand_off_fields import ROLE_HAND_OFF_FIELDS
+from .role_hand_offs import role_hand_off_fields
 from .unknowns import Unknown, resolve
 
 
@@ -143,7 +143,7 @@ def _role_values(field: str, value: Any, nested: bool) -> list[Any]:
 
 def _hand_off_findings(resources: Sequence[PolicyResource], resource: PolicyResource) -> Iterator[str]:
     props = resolve(resource.props)
-    fields = [(f, False) for f in ROLE_HAND_OFF_FIELDS.get(resource.resource_type, ())]
+    fields = [(f, False) for f in role_hand_off_fields().get(resource.resource_type, ())]
     fields += [(f, True) for f in NESTED_ROLE_FIELDS.get(resource.resource_type, ())]
     for field, nested in fields:
         value = props.get(field)
@@ -160,7 +160,11 @@ def _hand_off_findings(resources: Sequence[PolicyResource], resource: PolicyReso
 
 
 CHECKED_TYPES = frozenset(CREDENTIAL_FIELDS) | frozenset(MEMBERSHIP_FIELDS)
-HAND_OFF_TYPES = frozenset(ROLE_HAND_OFF_FIELDS) | frozenset(NESTED_ROLE_FIELDS)
+
+
+def hand_off_types() -> frozenset[str]:
+    """Every type the hand-off policy reads: the generated table's and the nested JSON ones."""
+    return frozenset(role_hand_off_fields()) | frozenset(NESTED_ROLE_FIELDS)
 
 
 def declared_identities(args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -177,6 +181,6 @@ def declared_identities(args: StackValidationArgs, report_violation: ReportViola
 def role_hand_offs(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Compute and services run only as roles declared here, in the same place."""
     for resource in args.resources:
-        if resource.resource_type in HAND_OFF_TYPES:
+        if resource.resource_type in hand_off_types():
             for message in _hand_off_findings(args.resources, resource):
                 report_violation(message, resource.urn)

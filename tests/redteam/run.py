@@ -107,7 +107,7 @@ def parse_case(raw: Any, source: str) -> Case:
     config = raw.get("config", {})
     _require(isinstance(config, dict), where, f"config is {config!r}; expected {{policy: {{key: value}}}}")
     resources = raw.get("resources")
-    _require(isinstance(resources, list) and resources, where, "resources must be a non-empty list")
+    _require(isinstance(resources, list) and bool(resources), where, "resources must be a non-empty list")
     parsed = tuple(_resource(item, where) for item in resources)
     names = [r.name for r in parsed]
     _require(len(set(names)) == len(names), where, f"resource names repeat: {names}")
