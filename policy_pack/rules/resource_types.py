@@ -114,6 +114,7 @@ SERVICE_RESOURCE_POLICY_FIELDS: dict[str, str] = {
     **dict.fromkeys(_aws("networkfirewall", "ResourcePolicy"), "policy"),
     **dict.fromkeys(_aws("oam", "SinkPolicy"), "policy"),
     **dict.fromkeys(_aws("opensearchingest", "ResourcePolicy"), "policy"),
+    **dict.fromkeys(_aws("organizations", "ResourcePolicy"), "content"),
     **dict.fromkeys(_aws("pinpoint", "Smsvoicev2ResourcePolicy"), "policy"),
     **dict.fromkeys(_aws("redshift", "ResourcePolicy"), "policy"),
     **dict.fromkeys(_aws("redshiftserverless", "ResourcePolicy"), "policy"),
@@ -206,6 +207,9 @@ SHARED_WITH_OTHERS = (
     | _aws("verifiedaccess", "Endpoint", "Group")
     | _aws("ram", "ResourceShare", "Permission")
     | _aws("securitylake", "Subscriber")
+    | _aws("auditmanager", "FrameworkShare")
+    | _aws("cloud9", "EnvironmentMembership")
+    | _aws("lightsail", "BucketResourceAccess", "BucketAccessKey")
 )
 DELEGATED_ADMIN_TYPES = (
     _aws("guardduty", "OrganizationAdminAccount")
@@ -217,6 +221,14 @@ DELEGATED_ADMIN_TYPES = (
     | _aws("auditmanager", "OrganizationAdminAccountRegistration")
     | _aws("cloudtrail", "OrganizationDelegatedAdminAccount")
     | _aws("ec2", "VpcIpamOrganizationAdminAccount")
+    | _aws("auditmanager", "AccountRegistration")
+    # Accepting an invitation makes the inviting account the administrator of this account's findings.
+    | _aws("guardduty", "InviteAccepter")
+    | _aws("securityhub", "InviteAccepter")
+    | _aws("macie2", "InvitationAccepter")
+    | _aws("detective", "InvitationAccepter")
+    # Trusted access: the service may create roles and act in every account of the organization.
+    | _aws("organizations", "AwsServiceAccess")
 )
 # Hands roles or policies to people or machines outside IAM's own identities.
 IDENTITY_HAND_OFF_TYPES = (
@@ -227,6 +239,11 @@ IDENTITY_HAND_OFF_TYPES = (
     | _aws("quicksight", "IamPolicyAssignment")
     | _aws("emr", "StudioSessionMapping")
     | _aws("lakeformation", "DataLakeSettings")
+    | _aws("ssoadmin", "ApplicationAssignment")
+    | _aws("quicksight", "GroupMembership")
+    | _aws("iot", "ThingGroupMembership")
+    | _aws("cognito", "IdentityPoolProviderPrincipalTag")
+    | _aws("datazone", "PolicyGrant")
 )
 # Types that share only when a field says so: the field, and whether a value shares (a list with entries, or true).
 SHARING_FIELDS: dict[str, str] = {

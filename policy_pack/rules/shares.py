@@ -32,11 +32,13 @@ def _shared(resource_type: str, props: Mapping[str, Any]) -> Iterator[Finding]:
 
 
 def _delegated(resource_type: str, props: Mapping[str, Any]) -> Iterator[Finding]:
-    account = props.get("adminAccountId", props.get("accountId", props.get("delegatedAdminAccountId")))
+    keys = ("adminAccountId", "accountId", "delegatedAdminAccount", "delegatedAdminAccountId", "masterAccountId")
+    target = next((props[key] for key in (*keys, "servicePrincipal") if props.get(key) is not None), None)
     yield (
-        f"{resource_type} makes account {shown(account)} the delegated administrator of a security service, which "
-        "lets it read and change that service's findings and settings across the organization; the pack cannot "
-        "verify what that account may do: remove it (the inventory reads with its own role)"
+        f"{resource_type} makes {shown(target) if target is not None else 'another account'} an administrator of a "
+        "service across accounts (delegated administration, an accepted invitation, or trusted access), which "
+        "lets it read and change that service's data and settings; the pack cannot verify what it may do: remove "
+        "it (the inventory reads with its own role)"
     )
 
 
