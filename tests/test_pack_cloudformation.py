@@ -376,3 +376,15 @@ def test_instances_are_matched_to_stack_sets_by_place_not_by_name():
     undeclared = resource(types.STACK_SET_INSTANCE, {"stackSetName": "AWSControlTowerBP-BASELINE-ROLES"}, "instance")
     (violation,) = analyze_stack([undeclared])
     assert "deploys StackSet 'AWSControlTowerBP-BASELINE-ROLES', which this stack does not declare" in violation.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"Resources": {}, "Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy"}}}',
+        "Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Type: AWS::IAM::Role\n",
+    ],
+)
+def test_a_template_that_repeats_a_key_is_refused(body):
+    (message,) = template_iam(body).problems
+    assert "repeat" in message

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .iam_documents import as_list, statements
+from .iam_documents import DuplicateKeyError, as_list, statements, unique_keys
 from .managed_policies import managed_policy_name
 
 DOCUMENT_TYPES = frozenset(
@@ -89,6 +89,18 @@ def _short_form(loader: _TemplateLoader, suffix: str, node: yaml.Node) -> dict[s
 _TemplateLoader.add_multi_constructor("!", _short_form)
 
 
+def _unique_mapping(loader: _TemplateLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    """A YAML mapping that writes a key twice: CloudFormation and this pack could read different values."""
+    keys = [loader.construct_object(key, deep=True) for key, _ in node.value]
+    repeated = sorted({str(key) for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise yaml.constructor.ConstructorError(None, None, f"the key {repeated[0]!r} is repeated", node.start_mark)
+    return loader.construct_mapping(node, deep=True)
+
+
+_TemplateLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
 def parse_template(body: Any) -> tuple[dict[str, Any] | None, str | None]:
     """The template as a mapping (JSON, or YAML with short-form tags), or why it cannot be read."""
     if isinstance(body, dict):
@@ -96,7 +108,9 @@ def parse_template(body: Any) -> tuple[dict[str, Any] | None, str | None]:
     if not isinstance(body, str):
         return None, "templateBody is not text"
     try:
-        parsed = json.loads(body)
+        parsed = json.loads(body, object_pairs_hook=unique_keys)
+    except DuplicateKeyError as error:
+        return None, f"templateBody repeats the key {error.key!r}, so AWS and this pack could read different values"
     except ValueError:
         try:
             parsed = yaml.load(body, Loader=_TemplateLoader)
