@@ -23,10 +23,12 @@ from policy_pack.rules.role_hand_offs import TABLE_PATH
 TOKEN = re.compile(r"super\(\w+, __self__\)\.__init__\(\s*'(aws:[^']+)'")
 INPUT = re.compile(r"__props__\.__dict__\[\"(\w+)\"\] = (\w+)\n")
 ROLE_INPUT = re.compile(
-    r"(role|roleArn|roleArns|iamRole|serviceRole|iamInstanceProfile|instanceProfile|instanceProfileArn|\w+RoleArn)"
+    r"(role|roleArn|roleArns|iamRoles|iamRoleArns|\w+Role|\w+RoleArn"
+    r"|iamInstanceProfile|customIamInstanceProfile|instanceProfile|instanceProfileArn|instanceProfileName)"
 )
 # Inputs named like a role that are not an IAM role handed to a service: the IAM resources that attach policies
-# to a role (checked as attachments), and roles of other systems (Grafana, QuickSight user roles).
+# to a role (checked as attachments), and roles of other systems (Grafana, QuickSight, WorkMail user roles, RDS
+# proxy endpoints' READ_ONLY / READ_WRITE).
 NOT_HAND_OFFS = frozenset(
     {
         "aws:iam/rolePolicy:RolePolicy",
@@ -34,6 +36,11 @@ NOT_HAND_OFFS = frozenset(
         "aws:grafana/roleAssociation:RoleAssociation",
         "aws:quicksight/roleCustomPermission:RoleCustomPermission",
         "aws:quicksight/roleMembership:RoleMembership",
+        "aws:quicksight/user:User",
+        "aws:workmail/user:User",
+        "aws:grafana/workspaceApiKey:WorkspaceApiKey",
+        "aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount",
+        "aws:rds/proxyEndpoint:ProxyEndpoint",
     }
 )
 

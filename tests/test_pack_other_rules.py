@@ -295,3 +295,18 @@ def test_the_role_hand_off_table_is_current_with_the_installed_sdk():
     assert table["aws:lambda/function:Function"] == ("role",)
     assert {"taskRoleArn", "executionRoleArn"} <= set(table["aws:ecs/taskDefinition:TaskDefinition"])
     assert "aws:iam/rolePolicyAttachment:RolePolicyAttachment" not in table
+
+
+@pytest.mark.parametrize(
+    ("type_", "props"),
+    [
+        ("aws:eks/addon:Addon", {"podIdentityAssociations": [{"roleArn": EXISTING_ROLE, "serviceAccount": "sa"}]}),
+        ("aws:ec2/spotFleetRequest:SpotFleetRequest", {"launchSpecifications": [{"iamInstanceProfile": "Admin"}]}),
+        ("aws:rds/cluster:Cluster", {"iamRoles": [EXISTING_ROLE]}),
+        ("aws:transfer/server:Server", {"loggingRole": EXISTING_ROLE}),
+    ],
+)
+def test_roles_nested_in_objects_lists_and_other_spellings_are_hand_offs(type_, props):
+    (violation,) = analyze_stack([resource(type_, props, "compute")])
+    assert violation.policy == HAND_OFFS
+    assert analyze_stack([resource(type_, {}, "compute")]) == []

@@ -58,7 +58,8 @@ MEMBERSHIP_FIELDS: dict[str, str] = {
     types.NATIVE_GROUP_MEMBERSHIP: "groupName",
     types.NATIVE_USER: "groups",
 }
-# Role ARNs inside JSON inputs that the generated table cannot see (keys ending in RoleArn).
+# Roles nested in objects or JSON text, which the generated table (top-level inputs) cannot see: keys ending in
+# RoleArn (any case) or naming an instance profile.
 NESTED_ROLE_FIELDS: dict[str, tuple[str, ...]] = {
     "aws:batch/jobDefinition:JobDefinition": (
         "containerProperties",
@@ -66,7 +67,10 @@ NESTED_ROLE_FIELDS: dict[str, tuple[str, ...]] = {
         "eksProperties",
         "nodeProperties",
     ),
+    "aws:eks/addon:Addon": ("podIdentityAssociations",),
+    "aws:ec2/spotFleetRequest:SpotFleetRequest": ("launchSpecifications",),
 }
+NESTED_PROFILE_KEYS = frozenset({"iaminstanceprofile", "iaminstanceprofilearn"})
 
 
 def _provider(resource: PolicyResource) -> str | None:
@@ -120,7 +124,7 @@ def _membership_findings(resources: Sequence[PolicyResource], resource: PolicyRe
 
 
 def _role_values(field: str, value: Any, nested: bool) -> list[Any]:
-    """The role names or ARNs a field holds: itself, a list, an object's strings, or RoleArn keys in JSON."""
+    """The role names or ARNs a field holds: itself, a list, an object's strings, or nested role keys (JSON too)."""
     if isinstance(value, Unknown) or (not nested and isinstance(value, str)):
         return [value]
     if isinstance(value, str):
@@ -133,7 +137,12 @@ def _role_values(field: str, value: Any, nested: bool) -> list[Any]:
     if isinstance(value, dict):
         found: list[Any] = []
         for key, item in value.items():
-            if nested and str(key).endswith("RoleArn") and isinstance(item, (str, Unknown)):
+            named = str(key).lower()
+            if (
+                nested
+                and (named.endswith("rolearn") or named in NESTED_PROFILE_KEYS)
+                and isinstance(item, (str, Unknown))
+            ):
                 found.append(item)
             elif isinstance(item, (dict, list)) or (not nested and isinstance(item, (str, Unknown))):
                 found.extend(_role_values(field, item, nested))
