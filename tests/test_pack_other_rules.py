@@ -8,6 +8,7 @@ import pytest
 
 from policy_pack.generate_role_hand_offs import generated
 from policy_pack.rules import resource_types as types
+from policy_pack.rules.declared import CREDENTIAL_FIELDS, MEMBERSHIP_FIELDS
 from policy_pack.rules.kms_default import own_accounts, without_default_statement
 from policy_pack.rules.role_hand_offs import TABLE_PATH, role_hand_off_fields
 from policy_pack.rules.shares import SHARE_CHECKS
@@ -310,3 +311,8 @@ def test_roles_nested_in_objects_lists_and_other_spellings_are_hand_offs(type_, 
     (violation,) = analyze_stack([resource(type_, props, "compute")])
     assert violation.policy == HAND_OFFS
     assert analyze_stack([resource(type_, {}, "compute")]) == []
+
+
+def test_the_declared_identity_rules_read_every_credential_and_membership_type():
+    assert set(CREDENTIAL_FIELDS) >= types.USER_CREDENTIAL_TYPES
+    assert types.GROUP_MEMBERSHIP_TYPES | {types.NATIVE_GROUP_MEMBERSHIP} <= set(MEMBERSHIP_FIELDS)

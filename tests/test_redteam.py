@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from automation.pack_client import PolicyPackProcess
-from tests.redteam.run import CaseError, load_cases, parse_case, run_case, start_pack
+from tests.redteam.run import CaseError, load_cases, messages, parse_case, run_case, start_pack
 
 CASES = load_cases()
 
@@ -49,3 +49,30 @@ def test_the_corpus_has_accept_cases_too():
 def test_a_malformed_case_is_refused_by_name(raw, message):
     with pytest.raises(CaseError, match=message):
         parse_case(raw, "bad.yaml")
+
+
+def test_resources_are_sent_with_provider_parent_and_dependencies_as_the_engine_sends_them():
+    case = parse_case(
+        {
+            "id": "x",
+            "why": "w",
+            "expect": "accept",
+            "resources": [
+                {"type": "pulumi:providers:kubernetes", "name": "a", "props": {"kubeconfig": "k"}},
+                {"type": "t:m:Parent", "name": "p"},
+                {
+                    "type": "t:m:Child",
+                    "name": "c",
+                    "parent": "p",
+                    "provider": "urn:pulumi:other::proj::pulumi:providers:kubernetes::a",
+                    "dependencies": {"x": ["p"]},
+                },
+            ],
+        },
+        "inline.yaml",
+    )
+    provider, parent, child = messages(case)
+    assert child.urn == "urn:pulumi:redteam::axonius-aws-access::t:m:Parent$t:m:Child::c" and child.parent == parent.urn
+    assert child.provider.urn == provider.urn and child.provider.type == "pulumi:providers:kubernetes"
+    assert dict(child.provider.properties) == {"kubeconfig": "k"}
+    assert list(child.propertyDependencies["x"].urns) == [parent.urn]

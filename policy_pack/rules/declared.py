@@ -97,7 +97,11 @@ def _undeclared(
 ) -> list[str]:
     """The names in `names` that are not declared targets in the resource's place (`[]` when all are)."""
     if any(isinstance(name, Unknown) for name in names):
-        return [] if _from_declared(resource, field, target) else ["a value not known yet"]
+        return (
+            []
+            if _from_declared(resource, field, target)
+            else [f"(not known yet, and not from a declared {target.what})"]
+        )
     declared = _declared_values(resources, target, _provider(resource))
     return [shown(name) for name in names if not (isinstance(name, str) and name in declared)]
 
@@ -161,10 +165,10 @@ def _hand_off_findings(resources: Sequence[PolicyResource], resource: PolicyReso
         roles = [role for role in _role_values(field, value, nested) if role != ""]
         for name in _undeclared(resources, resource, field, roles, ROLE):
             yield (
-                f"{field} hands role {name} to this {resource.resource_type.rsplit(':', 1)[-1]}: whoever controls "
-                "what runs there gets what the role grants, and the role is not declared in this stack through the "
-                "same provider, so it cannot be verified; declare the role here (read-only policies, trusted "
-                "principals only), or remove it"
+                f"{field} {name}: this {resource.resource_type.rsplit(':', 1)[-1]} runs as that role (or instance "
+                "profile), so whoever controls what runs there gets what it grants, and it is not declared in this "
+                "stack through the same provider, so it cannot be verified; declare the role here (read-only "
+                "policies, trusted principals only) and take it from there, or remove it"
             )
 
 

@@ -635,8 +635,8 @@ def all_policies() -> list[Policy]:
         ),
         resource_policy(
             "iam-unverifiable-resources",
-            "Resources that grant access the pack cannot see into are rejected (templates, charts, group "
-            "memberships, pod identities, policies referenced by name, sharing with other accounts)",
+            "Resources that grant access the pack cannot see into are rejected (templates, charts, pod "
+            "identities, policies referenced by name, sharing with other accounts)",
             frozenset(UNVERIFIABLE),
             _unverifiable_check,
         ),

@@ -131,6 +131,19 @@ def load_cases(directory: Path = CASES_DIR) -> list[Case]:
     return cases
 
 
+def _provider_resource(case: Case, reference: str) -> Resource | None:
+    """The case's provider resource a `provider:` names: by its name, or by a URN ending in its type and name."""
+    return next(
+        (
+            r
+            for r in case.resources
+            if reference in (r.name, urn(r.type, r.name))
+            or (r.type.startswith("pulumi:providers:") and reference.endswith(f"::{r.type}::{r.name}"))
+        ),
+        None,
+    )
+
+
 def messages(case: Case) -> list[analyzer_pb2.AnalyzerResource]:
     """Each resource as the engine sends it: URN, parent, provider and property dependencies by URN."""
     by_name = {r.name: r for r in case.resources}
@@ -145,9 +158,10 @@ def messages(case: Case) -> list[analyzer_pb2.AnalyzerResource]:
         for key, targets in r.dependencies.items():
             message.propertyDependencies[key].urns.extend(urns[t] for t in targets)
         if r.provider:
-            provider_urn = urns.get(r.provider, r.provider)
+            declared = _provider_resource(case, r.provider)
+            provider_urn = urns[declared.name] if declared else r.provider
             provider_type = provider_urn.split("::")[-2] if "::" in provider_urn else ""
-            provider_props = dict(by_name[r.provider].props) if r.provider in by_name else {}
+            provider_props = dict(declared.props) if declared else {}
             message.provider.CopyFrom(
                 analyzer_pb2.AnalyzerProviderResource(
                     type=provider_type,
