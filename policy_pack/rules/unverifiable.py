@@ -51,7 +51,8 @@ def _reject_customer_reference(resource_type: str, props: Mapping[str, Any]) -> 
 
 
 def _reject_sharing(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    target = props.get("principal", props.get("accountId", props.get("resourceArn")))
+    keys = ("principal", "accountId", "group", "organizationArn", "organizationalUnitArn", "resourceArn")
+    target = next((props[key] for key in keys if props.get(key) is not None), None)
     return [
         f"{resource_type} shares access with {shown(target)}: what the shared resource or delegated service "
         "exposes is not in this stack, so it cannot be verified; the inventory needs no sharing: remove it"
