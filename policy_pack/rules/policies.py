@@ -371,20 +371,18 @@ def resource_policy(
     # Kubernetes types are open-ended (CustomResource tokens), so they come as a predicate.
     applies = applies_to if callable(applies_to) else frozenset(applies_to).__contains__
 
+    def findings_of(args: ResourceValidationArgs) -> Iterable[Finding]:
+        config = args.get_config() or {}
+        if provider_check is not None:
+            return provider_check(args.resource_type, args.props, config, provider_inputs(args.provider))
+        return check(args.resource_type, args.props, config) if check is not None else ()
+
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if not applies(args.resource_type):
             return
         unknown: list[str] = []
         try:
-            config = args.get_config() or {}
-            found = (
-                provider_check(args.resource_type, args.props, config, provider_inputs(args.provider))
-                if provider_check is not None
-                else check(args.resource_type, args.props, config)
-                if check is not None
-                else ()
-            )
-            for finding in found:
+            for finding in findings_of(args):
                 if isinstance(finding, Unknown):
                     unknown.append(finding.path)
                 else:
