@@ -12,7 +12,7 @@ from components.policy_documents import read_only_documents
 from policy_pack.rules import resource_types as types
 from policy_pack.rules.cloudformation import template_iam
 from policy_pack.rules.organization_grant import organization_grant_problem
-from tests.policy_helpers import analyze_stack, findings, mandatory, resource
+from tests.policy_helpers import StackResource, analyze_stack, findings, mandatory, resource
 
 STACK_SET = types.CLOUDFORMATION_STACK_SET
 STACK = types.CLOUDFORMATION_STACK
@@ -269,3 +269,122 @@ def test_template_reading_never_raises_on_odd_input():
         ),
     ):
         assert template_iam(body).problems
+
+
+# --- Round three: memberships, transforms anywhere, indirect parameters, instances matched by place --------------
+
+READ_DOCUMENT = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "ec2:DescribeVpcs", "Resource": "*"}],
+}
+ACTION_FROM_VERB = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": {"Ref": "Verb"}, "Resource": "*"}],
+}
+
+
+def problems(resources: dict, **top) -> list[str]:
+    return template_iam(json.dumps({**top, "Resources": resources})).problems
+
+
+def test_a_user_joins_only_groups_of_the_same_template():
+    group = {
+        "Type": "AWS::IAM::Group",
+        "Properties": {"Policies": [{"PolicyName": "ro", "PolicyDocument": READ_DOCUMENT}]},
+    }
+    joins = {"Type": "AWS::IAM::User", "Properties": {"Groups": [{"Ref": "G"}]}}
+    assert problems({"G": group, "U": joins}) == []
+    (message,) = problems({"U": {"Type": "AWS::IAM::User", "Properties": {"Groups": ["Administrators"]}}})
+    assert "puts a user in group 'Administrators', which is not a group of this template" in message
+    addition = {"Type": "AWS::IAM::UserToGroupAddition", "Properties": {"GroupName": "Administrators", "Users": ["u"]}}
+    (message,) = problems({"A": addition})
+    assert "GroupName: puts a user in group 'Administrators'" in message
+    assert problems({"G": group, "A": {**addition, "Properties": {"GroupName": {"Ref": "G"}, "Users": ["u"]}}}) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (json.dumps({"Transform": "AWS::Serverless-2016-10-31", "Resources": {}}), "template.Transform"),
+        (json.dumps({"Transform": ["AWS::LanguageExtensions"], "Resources": {}}), "template.Transform"),
+        (
+            json.dumps(
+                {
+                    "Resources": {
+                        "P": managed_policy({**READ_DOCUMENT, "Fn::Transform": {"Name": "AWS::Include"}}),
+                    }
+                }
+            ),
+            "template.Resources.P.Properties.PolicyDocument.Fn::Transform",
+        ),
+        (
+            "Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument:\n"
+            "        Statement: !Transform {Name: AWS::Include}\n",
+            "template.Resources.P.Properties.PolicyDocument.Statement.Fn::Transform",
+        ),
+    ],
+)
+def test_a_transform_anywhere_long_or_short_form_is_unresolvable(body, where):
+    found = template_iam(body).problems
+    assert any(f"uses a transform ({where}:" in message for message in found), found
+
+
+def test_ssm_parameters_and_dynamic_references_are_unknown_values_not_their_defaults():
+    policy = {"P": managed_policy(ACTION_FROM_VERB)}
+    ssm = {"Verb": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "ec2:DescribeVpcs"}}
+    (message,) = problems(policy, Parameters=ssm)
+    assert "Action '{{unresolved:Verb}}' cannot be resolved" in message
+    assert template_iam(json.dumps({"Parameters": ssm, "Resources": policy}), parameters={"Verb": "ec2:X"}).problems
+    assert problems(policy, Parameters={"Verb": {"Type": "String", "Default": "ec2:DescribeVpcs"}}) == []
+    dynamic = {
+        "P": managed_policy(
+            {**READ_DOCUMENT, "Statement": [{**READ_DOCUMENT["Statement"][0], "Action": "{{resolve:ssm:v}}"}]}
+        )
+    }
+    (message,) = problems(dynamic)
+    assert "{{resolve:ssm:v}}" in message and "cannot be resolved" in message
+
+
+def read_stack_set(name: str = "ro", **extra) -> StackResource:
+    body = json.dumps(
+        {
+            "Parameters": {"Verb": {"Type": "String", "Default": "ec2:DescribeVpcs"}},
+            "Resources": {"P": managed_policy(ACTION_FROM_VERB)},
+        }
+    )
+    return resource(STACK_SET, {"name": name, "templateBody": body, **extra}, "ss")
+
+
+def overrides_verdicts(instance_type: str, verb: str) -> list:
+    instance = resource(instance_type, {"stackSetName": "ro", "parameterOverrides": {"Verb": verb}}, "instance")
+    return [v for v in analyze_stack([read_stack_set(), instance]) if v.policy == "cloudformation-stack-set-overrides"]
+
+
+@pytest.mark.parametrize("instance_type", sorted(types.STACK_INSTANCE_TYPES))
+def test_stack_instances_overrides_are_checked_like_stack_set_instances(instance_type):
+    assert overrides_verdicts(instance_type, "ec2:DescribeSubnets") == []
+    (violation,) = overrides_verdicts(instance_type, "iam:CreateUser")
+    assert "with its parameter overrides" in violation.message and "iam:CreateUser" in violation.message
+
+
+def test_instances_are_matched_to_stack_sets_by_place_not_by_name():
+    elsewhere = resource(types.STACK_SET_INSTANCE, {"stackSetName": "ro", "region": "eu-west-1"}, "instance")
+    (violation,) = analyze_stack([read_stack_set(), elsewhere])
+    assert "does not declare through the same provider and region" in violation.message
+    here = resource(types.STACK_SET_INSTANCE, {"stackSetName": "ro"}, "instance")
+    assert analyze_stack([read_stack_set(), here]) == []
+    undeclared = resource(types.STACK_SET_INSTANCE, {"stackSetName": "AWSControlTowerBP-BASELINE-ROLES"}, "instance")
+    (violation,) = analyze_stack([undeclared])
+    assert "deploys StackSet 'AWSControlTowerBP-BASELINE-ROLES', which this stack does not declare" in violation.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"Resources": {}, "Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy"}}}',
+        "Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Type: AWS::IAM::Role\n",
+    ],
+)
+def test_a_template_that_repeats_a_key_is_refused(body):
+    (message,) = template_iam(body).problems
+    assert "repeat" in message

@@ -275,7 +275,7 @@ CASES = [
     (
         "aws-native:iam:User",
         {"policies": [{"policyName": "ro", "policyDocument": json.loads(READ)}]},
-        {"groups": ["admins"]},
+        {"policies": [{"policyName": "rw", "policyDocument": json.loads(WRITE)}]},
     ),
     ("aws-native:sso:PermissionSet", {"inlinePolicy": READ}, {"customerManagedPolicyReferences": [{"name": "Admin"}]}),
 ]
@@ -296,8 +296,6 @@ UNVERIFIABLE = [
     ("aws-native:cloudformation:StackSet", {}, "deploys a CloudFormation template the pack does not read"),
     ("kubernetes:helm.sh/v3:Release", {"chart": "x"}, "applies a chart's manifests"),
     ("kubernetes:helm.sh/v4:Chart", {"chart": "x"}, "applies a chart's manifests"),
-    ("aws:iam/groupMembership:GroupMembership", {"group": "admins", "users": ["u"]}, "puts users in group 'admins'"),
-    ("aws:iam/userGroupMembership:UserGroupMembership", {"user": "u", "groups": ["a"]}, "puts users in group ['a']"),
     ("aws:eks/podIdentityAssociation:PodIdentityAssociation", {"roleArn": OUR_ROLE}, "hands role"),
     (
         "aws:ssoadmin/customerManagedPolicyAttachment:CustomerManagedPolicyAttachment",

@@ -96,7 +96,11 @@ RESOURCE_CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         {"templateBody": template("ec2:DescribeVpcs")},
         {"templateUrl": "https://s3.amazonaws.com/b/t.yaml"},
     ),
-    "iam-unverifiable-resources": (types.NATIVE_USER, {"userName": "x"}, {"userName": "x", "groups": ["admins"]}),
+    "iam-unverifiable-resources": (
+        types.NATIVE_PERMISSION_SET,
+        {"name": "p"},
+        {"name": "p", "customerManagedPolicyReferences": [{"name": "Admin"}]},
+    ),
     "kubernetes-rbac-read-only": (f"{types.RBAC}:ClusterRole", cluster_role("list"), cluster_role("delete")),
     "kubernetes-bindings-not-admin": (
         f"{types.RBAC}:ClusterRoleBinding",
@@ -118,6 +122,11 @@ def access_key(user: str) -> list[StackResource]:
     return [declared, resource("aws:iam/accessKey:AccessKey", {"user": user}, "key")]
 
 
+def instance_profile(role_name: str) -> list[StackResource]:
+    declared = resource(types.IAM_ROLE, {"name": "reader", "assumeRolePolicy": trust({"AWS": USER_ARN})}, "reader")
+    return [declared, resource(types.INSTANCE_PROFILE, {"role": role_name}, "profile")]
+
+
 def stack_set_instance(verb: str) -> list[StackResource]:
     stack_set = resource(
         types.CLOUDFORMATION_STACK_SET, {"name": "ss", "templateBody": template({"Fn::Sub": "iam:${Verb}User"})}, "ss"
@@ -136,6 +145,7 @@ def bound_on(cluster: str) -> list[StackResource]:
 STACK_CASES: dict[str, tuple[list[StackResource], list[StackResource]]] = {
     "iam-customer-policy-attachments": (customer_attachment("ec2:DescribeVpcs"), customer_attachment("iam:CreateUser")),
     "iam-declared-identities": (access_key("Axonius-Readonly"), access_key("admin")),
+    "iam-role-hand-offs": (instance_profile("reader"), instance_profile("OrganizationAccountAccessRole")),
     "cloudformation-stack-set-overrides": (stack_set_instance("Get"), stack_set_instance("Delete")),
     "kubernetes-bindings-allow-list": (bound_on("a"), bound_on("b")),
 }
@@ -158,7 +168,7 @@ def test_the_analyzer_describes_every_policy_with_its_level_and_config_schema(pa
         name: (level(policy, None).value, sorted(policy.config_schema.properties if policy.config_schema else ()))
         for name, policy in POLICIES.items()
     }
-    assert described == expected and len(described) == 15
+    assert described == expected and len(described) == 16
     assert described["iam-read-only-actions"][0] == "mandatory"
     assert described["iam-no-sensitive-reads"][0] == described["iam-no-action-wildcards"][0] == "advisory"
 

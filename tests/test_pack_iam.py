@@ -7,7 +7,7 @@ import json
 import pytest
 
 from policy_pack.rules import resource_types as types
-from tests.policy_helpers import UNKNOWN, allow, document, findings, mandatory, policy_findings
+from tests.policy_helpers import UNKNOWN, allow, document, findings, mandatory, policy_findings, trust
 
 READ_ONLY = "iam-read-only-actions"
 SENSITIVE = "iam-no-sensitive-reads"
@@ -159,3 +159,11 @@ def test_an_unknown_value_during_preview_is_an_advisory_note_not_a_crash():
     (note,) = found[READ_ONLY]
     assert note.level == "advisory"
     assert note.message.startswith("policy is not known until")  # the SDK's "can't run policy" text: test_pack_grpc
+
+
+def test_the_providers_default_empty_inline_policy_block_passes():
+    """pulumi-aws shows `inlinePolicies=[{}]` back as `[{name: '', policy: ''}]`: no policy at all."""
+    props = {"assumeRolePolicy": trust({"AWS": "arn:aws:iam::111111111111:user/Axonius-Readonly"})}
+    assert mandatory(types.IAM_ROLE, {**props, "inlinePolicies": [{"name": "", "policy": ""}]}) == []
+    (message,) = mandatory(types.IAM_ROLE, {**props, "inlinePolicies": [{"name": "x", "policy": ""}]})
+    assert message.startswith("inlinePolicies[0] ('x'): the policy document is not valid JSON")

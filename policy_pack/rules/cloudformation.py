@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .iam_documents import as_list, statements
+from .iam_documents import DuplicateKeyError, as_list, statements, unique_keys
 from .managed_policies import managed_policy_name
 
 DOCUMENT_TYPES = frozenset(
@@ -30,8 +30,16 @@ DOCUMENT_TYPES = frozenset(
     }
 )
 IDENTITY_TYPES = frozenset({"AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"})
-CHECKED_TYPES = DOCUMENT_TYPES | IDENTITY_TYPES
+# A member gets what the group's policies grant: only groups of this template (whose policies are checked here).
+MEMBERSHIP = "AWS::IAM::UserToGroupAddition"
+GROUP = "AWS::IAM::Group"
+CHECKED_TYPES = DOCUMENT_TYPES | IDENTITY_TYPES | {MEMBERSHIP}
 UNRESOLVED = "{{unresolved:"
+# Values CloudFormation fetches at deployment: dynamic references in strings, and parameters whose type makes the
+# given value (and the default) the *name* of an SSM parameter or another lookup, not the value used.
+DYNAMIC_REFERENCE = "{{resolve:"
+INDIRECT_PARAMETER_PREFIXES = ("AWS::SSM::Parameter::", "{{resolve:")
+TRANSFORM_KEYS = frozenset({"Fn::Transform", "Transform"})
 # Pseudo parameters with one value whatever account the stack lands in; the others (account, region, stack)
 # vary per instance, so they stay unresolved.
 PSEUDO_PARAMETERS = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
@@ -81,6 +89,18 @@ def _short_form(loader: _TemplateLoader, suffix: str, node: yaml.Node) -> dict[s
 _TemplateLoader.add_multi_constructor("!", _short_form)
 
 
+def _unique_mapping(loader: _TemplateLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    """A YAML mapping that writes a key twice: CloudFormation and this pack could read different values."""
+    keys = [loader.construct_object(key, deep=True) for key, _ in node.value]
+    repeated = sorted({str(key) for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise yaml.constructor.ConstructorError(None, None, f"the key {repeated[0]!r} is repeated", node.start_mark)
+    return loader.construct_mapping(node, deep=True)
+
+
+_TemplateLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
 def parse_template(body: Any) -> tuple[dict[str, Any] | None, str | None]:
     """The template as a mapping (JSON, or YAML with short-form tags), or why it cannot be read."""
     if isinstance(body, dict):
@@ -88,7 +108,9 @@ def parse_template(body: Any) -> tuple[dict[str, Any] | None, str | None]:
     if not isinstance(body, str):
         return None, "templateBody is not text"
     try:
-        parsed = json.loads(body)
+        parsed = json.loads(body, object_pairs_hook=unique_keys)
+    except DuplicateKeyError as error:
+        return None, f"templateBody repeats the key {error.key!r}, so AWS and this pack could read different values"
     except ValueError:
         try:
             parsed = yaml.load(body, Loader=_TemplateLoader)
@@ -157,7 +179,7 @@ class _Resolver:
 
 def unresolved(value: Any) -> bool:
     if isinstance(value, str):
-        return UNRESOLVED in value
+        return UNRESOLVED in value or DYNAMIC_REFERENCE in value
     if isinstance(value, dict):
         return any(unresolved(k) or unresolved(v) for k, v in value.items())
     if isinstance(value, list):
@@ -174,7 +196,13 @@ def parameter_values(
     values = {name: spec["Default"] for name, spec in declared.items() if isinstance(spec, dict) and "Default" in spec}
     values.update(parameters or {})
     values.update(overrides or {})
-    return {name: value for name, value in values.items() if name in declared}
+    return {name: value for name, value in values.items() if name in declared and not _indirect(declared[name])}
+
+
+def _indirect(spec: Any) -> bool:
+    """A parameter whose value CloudFormation looks up at deployment (SSM types): neither default nor value is it."""
+    kind = spec.get("Type") if isinstance(spec, dict) else None
+    return not isinstance(kind, str) or kind.startswith(INDIRECT_PARAMETER_PREFIXES)
 
 
 def template_iam(
@@ -198,10 +226,10 @@ def template_iam(
     if template is None:
         found.problems.append(f"{error}; give the template as JSON or YAML")
         return found
-    if "Transform" in template:
+    for where, transform in _transforms(template):
         found.problems.append(
-            f"the template uses Transform {template['Transform']!r}, which AWS expands only at deployment; "
-            "expand it and pass the result"
+            f"the template uses a transform ({where}: {_shown(transform)}), which AWS expands only at deployment, "
+            "so what it adds cannot be checked; expand it and pass the result"
         )
     resources = template.get("Resources")
     if not isinstance(resources, dict):
@@ -210,6 +238,18 @@ def template_iam(
     resolver = _Resolver(parameter_values(template, parameters, overrides), list(resources))
     for logical_id, resource in resources.items():
         _read_resource(found, resolver, str(logical_id), resource, resources)
+    return found
+
+
+def _transforms(value: Any, path: str = "template") -> list[tuple[str, Any]]:
+    """Every `Transform` / `Fn::Transform` key (also `!Transform`), at any depth and beside any other keys."""
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in _transforms(item, f"{path}[{index}]")]
+    if not isinstance(value, dict):
+        return []
+    found = [(f"{path}.{key}", item) for key, item in value.items() if key in TRANSFORM_KEYS]
+    for key, item in value.items():
+        found.extend(_transforms(item, f"{path}.{key}"))
     return found
 
 
@@ -231,6 +271,11 @@ def _read_resource(
     if type_ in DOCUMENT_TYPES:
         _document(found, f"{label} PolicyDocument", properties.get("PolicyDocument"))
         return
+    if type_ == MEMBERSHIP:
+        _groups(found, f"{label} GroupName", [properties.get("GroupName")], resources)
+        return
+    if type_ == "AWS::IAM::User":
+        _groups(found, f"{label} Groups", as_list(properties.get("Groups") or []), resources)
     for index, inline in enumerate(as_list(properties.get("Policies") or [])):
         document = inline.get("PolicyDocument") if isinstance(inline, dict) else None
         _document(found, f"{label} Policies[{index}]", document)
@@ -268,6 +313,17 @@ def _resolved_fields(found: TemplateIam, label: str, document: Any) -> bool:
                 )
                 clean = False
     return clean
+
+
+def _groups(found: TemplateIam, label: str, groups: list[Any], resources: Mapping[str, Any]) -> None:
+    """Each group must be one of this template's (`Ref`), whose policies the pack reads; any other is unknown."""
+    for group in groups:
+        target = resources.get(group.logical_id) if isinstance(group, Reference) else None
+        if not (isinstance(target, dict) and target.get("Type") == GROUP and group.attribute is None):
+            found.problems.append(
+                f"{label}: puts a user in group {_shown(group)}, which is not a group of this template, so what its "
+                "policies grant cannot be checked; declare the group in the template (Ref) with read-only policies"
+            )
 
 
 def _attachment(found: TemplateIam, label: str, arn: Any, resources: Mapping[str, Any]) -> None:

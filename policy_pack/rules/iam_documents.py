@@ -77,7 +77,7 @@ class DuplicateKeyError(ValueError):
         self.key = key
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     document: dict[str, Any] = {}
     for key, value in pairs:
         if key in document:
@@ -92,7 +92,7 @@ def parse_document(document: Any) -> tuple[dict[str, Any] | None, str | None]:
         return None, "the policy document is missing; give a JSON policy document"
     if isinstance(document, str):
         try:
-            document = json.loads(document, object_pairs_hook=_unique_keys)
+            document = json.loads(document, object_pairs_hook=unique_keys)
         except DuplicateKeyError as error:
             return None, (
                 f"the policy document repeats the key {error.key!r}; AWS and this pack could read different "

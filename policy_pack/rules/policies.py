@@ -16,6 +16,7 @@ from pulumi_policy import (
     EnforcementLevel,
     Policy,
     PolicyConfigSchema,
+    PolicyProviderResource,
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
@@ -27,8 +28,10 @@ from pulumi_policy.proxy import UnknownValueError
 
 from . import resource_types as types
 from .cloudformation import TemplateIam, template_iam
+from .declared import declared_identities, role_hand_offs
 from .iam_actions import default_catalog
 from .iam_documents import DEFAULT_ASSUMABLE_ROLE_NAMES, DocumentFindings, check_document, shown
+from .kms_default import own_accounts, without_default_statement
 from .kubernetes_checks import (
     DEFAULT_ALLOWED_CLUSTER_ROLES,
     binding_check,
@@ -41,6 +44,7 @@ from .kubernetes_checks import (
 from .managed_policies import check_aws_managed_arn, is_customer_policy_arn, managed_sensitive_reads
 from .resource_grants import check_acl, check_operations
 from .sensitive_actions import sensitive_actions
+from .shares import SHARE_CHECKS, check_share
 from .trust import (
     DEFAULT_MAX_SESSION_SECONDS,
     DEFAULT_TRUSTED_PRINCIPALS,
@@ -52,6 +56,7 @@ from .unverifiable import UNVERIFIABLE
 
 Finding = str | Unknown
 Check = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Iterable[Finding]]
+ProviderCheck = Callable[[str, Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], Iterable[Finding]]
 
 
 def plain(value: Any) -> Any:
@@ -107,8 +112,10 @@ def _listed_documents(props: Mapping[str, Any], field: str, name_key: str, doc_k
         return
     for index, entry in enumerate(listed if isinstance(listed, list) else []):
         label = f"{field}[{index}]"
-        if isinstance(entry, dict) and entry.get(doc_key) is None and entry.get(name_key) is None:
-            continue  # `inlinePolicies=[{}]`: the provider's documented way to remove out-of-band inline policies
+        if isinstance(entry, dict) and entry.get(doc_key) in (None, "") and entry.get(name_key) in (None, ""):
+            # `inlinePolicies=[{}]`, the provider's documented way to remove out-of-band inline policies, which its
+            # state also shows as `[{name: '', policy: ''}]`: no policy at all
+            continue
         if not isinstance(entry, dict):
             yield label, entry
         else:
@@ -206,32 +213,51 @@ def _template_check(resource_type: str, props: Mapping[str, Any], config: Mappin
     yield from _template_part(resolve(props), lambda template: template.problems)
 
 
+def _place(resource: PolicyResource) -> tuple[str | None, Any]:
+    """Where a resource is created: its provider (account and default region) and its own `region` input."""
+    return (resource.provider.urn if resource.provider is not None else None, resolve(resource.props).get("region"))
+
+
+def _instance_stack_set(resource: PolicyResource, stack_sets: Sequence[PolicyResource]) -> PolicyResource | None:
+    """The declared StackSet an instance deploys: the one its name comes from, or the same name in the same place."""
+    sources = (resource.property_dependencies or {}).get("stackSetName") or []
+    followed = [source for source in sources if source.resource_type == types.CLOUDFORMATION_STACK_SET]
+    if followed:
+        return followed[0]
+    name = resolve(resource.props).get("stackSetName")
+    matches = [
+        stack_set
+        for stack_set in stack_sets
+        if isinstance(name, str)
+        and resolve(stack_set.props).get("name") == name
+        and _place(stack_set) == _place(resource)
+    ]
+    return matches[0] if matches else None
+
+
 def _stack_set_overrides(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """A StackSetInstance's parameter overrides change the template's values: check it again with them."""
+    """Instances deploy only StackSets declared here, in their place; with overrides, the template passes again."""
     config = args.get_config() or {}
     trusted = names(config, "trustedPrincipals", DEFAULT_TRUSTED_PRINCIPALS)
     role_names = names(config, "assumableRoleNames", DEFAULT_ASSUMABLE_ROLE_NAMES)
     bound = config.get("maxSessionDuration") or DEFAULT_MAX_SESSION_SECONDS
-    stack_sets = {
-        resolve(resource.props).get("name"): resource
-        for resource in args.resources
-        if resource.resource_type == types.CLOUDFORMATION_STACK_SET
-    }
+    stack_sets = [r for r in args.resources if r.resource_type == types.CLOUDFORMATION_STACK_SET]
     pending: list[str] = []
     for resource in args.resources:
-        if resource.resource_type != types.STACK_SET_INSTANCE:
+        if resource.resource_type not in types.STACK_INSTANCE_TYPES:
             continue
         props = resolve(resource.props)
-        overrides, name = props.get("parameterOverrides"), props.get("stackSetName")
-        if not overrides:
-            continue
-        stack_set = stack_sets.get(name) if isinstance(name, str) else None
+        overrides = props.get("parameterOverrides")
+        stack_set = _instance_stack_set(resource, stack_sets)
         if stack_set is None:
             report_violation(
-                f"overrides parameters of StackSet {shown(name)}, which this stack does not declare, so its template "
-                "cannot be checked with them; declare the StackSet in this stack",
+                f"deploys StackSet {shown(props.get('stackSetName'))}, which this stack does not declare through the "
+                "same provider and region, so its template cannot be checked (the same name elsewhere is another "
+                "StackSet); declare the StackSet here, or take stackSetName from it",
                 resource.urn,
             )
+            continue
+        if not overrides:
             continue
         template_props = resolve(stack_set.props)
         unknown = unknown_paths({"parameterOverrides": overrides}) + unknown_paths(
@@ -335,20 +361,28 @@ def resource_policy(
     name: str,
     description: str,
     applies_to: Iterable[str] | Callable[[str], bool],
-    check: Check,
+    check: Check | None,
     *,
     level: EnforcementLevel = EnforcementLevel.MANDATORY,
     config_schema: PolicyConfigSchema | None = None,
+    provider_check: ProviderCheck | None = None,
 ) -> ResourceValidationPolicy:
+    """`check` reads the resource; a `provider_check` also reads its provider's inputs (the account it lands in)."""
     # Kubernetes types are open-ended (CustomResource tokens), so they come as a predicate.
     applies = applies_to if callable(applies_to) else frozenset(applies_to).__contains__
+
+    def findings_of(args: ResourceValidationArgs) -> Iterable[Finding]:
+        config = args.get_config() or {}
+        if provider_check is not None:
+            return provider_check(args.resource_type, args.props, config, provider_inputs(args.provider))
+        return check(args.resource_type, args.props, config) if check is not None else ()
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if not applies(args.resource_type):
             return
         unknown: list[str] = []
         try:
-            for finding in check(args.resource_type, args.props, args.get_config() or {}):
+            for finding in findings_of(args):
                 if isinstance(finding, Unknown):
                     unknown.append(finding.path)
                 else:
@@ -438,40 +472,6 @@ def _customer_attachments(args: StackValidationArgs, report_violation: ReportVio
         raise not_yet_known(pending)
 
 
-# Credentials and assignments name their target by a plain value or through another resource's output.
-DECLARED_TARGETS: dict[str, tuple[str, frozenset[str], str]] = {
-    **dict.fromkeys(types.USER_CREDENTIAL_TYPES, ("user", frozenset({types.IAM_USER}), "name")),
-    types.NATIVE_ACCESS_KEY: ("userName", frozenset({types.IAM_USER, types.NATIVE_USER}), "userName"),
-    types.SSO_ACCOUNT_ASSIGNMENT: ("permissionSetArn", frozenset({types.SSO_PERMISSION_SET}), "arn"),
-    types.NATIVE_SSO_ASSIGNMENT: (
-        "permissionSetArn",
-        frozenset({types.SSO_PERMISSION_SET, types.NATIVE_PERMISSION_SET}),
-        "permissionSetArn",
-    ),
-}
-
-
-def _declared_targets(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    for resource in args.resources:
-        if resource.resource_type not in DECLARED_TARGETS:
-            continue
-        field, target_types, key = DECLARED_TARGETS[resource.resource_type]
-        value = resolve(resource.props).get(field)
-        if isinstance(value, Unknown):
-            declared = _sources(resource, field, target_types) is not None
-        else:
-            declared = any(
-                r.resource_type in target_types and resolve(r.props).get(key) == value for r in args.resources
-            )
-        if not declared:
-            report_violation(
-                f"{field} {shown(value if not isinstance(value, Unknown) else 'not known yet')} is not declared in "
-                "this stack, so what its holder can do cannot be verified (an access key for an admin user is "
-                "admin); declare that identity here, with read-only policies",
-                resource.urn,
-            )
-
-
 def _never_raise(
     check: Callable[[StackValidationArgs, ReportViolation], None],
 ) -> Callable[[StackValidationArgs, ReportViolation], None]:
@@ -516,14 +516,39 @@ def _unverifiable_check(resource_type: str, props: Mapping[str, Any], config: Ma
     return UNVERIFIABLE[resource_type](resource_type, resolve(props))
 
 
-def _resource_policy_check(
-    resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]
+def provider_inputs(provider: PolicyProviderResource | None) -> Mapping[str, Any]:
+    return resolve(provider.props) if provider is not None else {}
+
+
+def _key_documents(
+    resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any], provider: Mapping[str, Any]
 ) -> Iterator[Finding]:
+    """A KMS key policy, less KMS's default statement for the key's own account (kms_default.py)."""
+    field = types.RESOURCE_POLICY_FIELDS[resource_type]
+    document = props.get(field)
+    if document is None or isinstance(document, Unknown):
+        yield from _resource_documents_check(resource_type, props, config)
+        return
+    trusted = names(config, "trustedPrincipals", frozenset())
+    remaining, problems = without_default_statement(document, own_accounts(props, provider, trusted))
+    yield from (f"{field}: {problem}" for problem in problems)
+    yield from _resource_documents_check(resource_type, {**props, field: remaining}, config)
+
+
+def _resource_policy_check(
+    resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any], provider: Mapping[str, Any]
+) -> Iterator[Finding]:
+    resolved = resolve(props)
     if resource_type == types.KMS_GRANT or resource_type in types.LAMBDA_PERMISSION_TYPES:
-        yield from check_operations(resource_type, resolve(props))
+        yield from check_operations(resource_type, resolved)
     if resource_type in types.S3_ACL_TYPES:
-        yield from check_acl(resolve(props))
-    yield from _resource_documents_check(resource_type, props, config)
+        yield from check_acl(resolved)
+    if resource_type in SHARE_CHECKS:
+        yield from check_share(resource_type, resolved)
+    if resource_type in types.KMS_KEY_TYPES:
+        yield from _key_documents(resource_type, resolved, config, provider)
+    else:
+        yield from _resource_documents_check(resource_type, props, config)
 
 
 SESSION_SCHEMA = {
@@ -558,9 +583,15 @@ def all_policies() -> list[Policy]:
         ),
         resource_policy(
             "iam-resource-policies-read-only",
-            "Resource-based policies, S3 ACLs, KMS grants and Lambda permissions give no one more than List/Read",
-            RESOURCE_DOCUMENT_TYPES | {types.KMS_GRANT} | types.LAMBDA_PERMISSION_TYPES | types.S3_ACL_TYPES,
-            _resource_policy_check,
+            "Resource-based policies, S3 ACLs, KMS grants and Lambda permissions give no one more than List/Read; "
+            "nothing is shared, delegated or handed to identities outside IAM",
+            RESOURCE_DOCUMENT_TYPES
+            | {types.KMS_GRANT}
+            | types.LAMBDA_PERMISSION_TYPES
+            | types.S3_ACL_TYPES
+            | frozenset(SHARE_CHECKS),
+            None,
+            provider_check=_resource_policy_check,
         ),
         resource_policy(
             "iam-no-sensitive-reads",
@@ -602,8 +633,8 @@ def all_policies() -> list[Policy]:
         ),
         resource_policy(
             "iam-unverifiable-resources",
-            "Resources that grant access the pack cannot see into are rejected (templates, charts, group "
-            "memberships, pod identities, policies referenced by name, sharing with other accounts)",
+            "Resources that grant access the pack cannot see into are rejected (templates, charts, pod "
+            "identities, policies referenced by name, sharing with other accounts)",
             frozenset(UNVERIFIABLE),
             _unverifiable_check,
         ),
@@ -634,8 +665,17 @@ def all_policies() -> list[Policy]:
         ),
         StackValidationPolicy(
             name="iam-declared-identities",
-            description="Credentials and permission-set assignments are for users and permission sets declared here",
-            validate=_never_raise(_declared_targets),
+            description=(
+                "Credentials, permission-set assignments and group memberships name identities declared here, "
+                "through the same provider"
+            ),
+            validate=_never_raise(declared_identities),
+            enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+        StackValidationPolicy(
+            name="iam-role-hand-offs",
+            description="Compute and services run only as roles declared here, through the same provider",
+            validate=_never_raise(role_hand_offs),
             enforcement_level=EnforcementLevel.MANDATORY,
         ),
         StackValidationPolicy(

@@ -70,6 +70,8 @@ CLOUDFORMATION_STACK = "aws:cloudformation/stack:Stack"
 CLOUDFORMATION_STACK_SET = "aws:cloudformation/stackSet:StackSet"
 CLOUDFORMATION_TEMPLATE_TYPES = frozenset({CLOUDFORMATION_STACK, CLOUDFORMATION_STACK_SET})
 STACK_SET_INSTANCE = "aws:cloudformation/stackSetInstance:StackSetInstance"
+# Both deploy a StackSet's template into accounts, with parameter overrides (the stack policy re-checks them).
+STACK_INSTANCE_TYPES = frozenset({STACK_SET_INSTANCE, "aws:cloudformation/stackInstances:StackInstances"})
 # Templates and charts whose contents the pack never sees.
 NATIVE_CLOUDFORMATION_TYPES = frozenset({"aws-native:cloudformation:Stack", "aws-native:cloudformation:StackSet"})
 HELM_TYPES = frozenset({"kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"})
@@ -85,6 +87,47 @@ SHARING_TYPES = (
     | _aws("ec2", "SnapshotCreateVolumePermission", "AmiLaunchPermission")
     | _aws("organizations", "DelegatedAdministrator")
 )
+
+# --- (rules-aws, issue 18) More resource-based policies in the IAM policy language, per type and field, found by
+# scanning pulumi-aws for inputs that hold a policy document; merged into RESOURCE_POLICY_FIELDS below.
+SERVICE_RESOURCE_POLICY_FIELDS: dict[str, str] = {
+    **dict.fromkeys(_aws("acmpca", "Policy"), "policy"),
+    **dict.fromkeys(_aws("amp", "ResourcePolicy"), "policyDocument"),
+    **dict.fromkeys(_aws("apigateway", "DomainName"), "policy"),
+    **dict.fromkeys(_aws("bedrock", "AgentcoreResourcePolicy"), "policy"),
+    **dict.fromkeys(_aws("cloudsearch", "DomainServiceAccessPolicy"), "accessPolicy"),
+    **dict.fromkeys(_aws("cloudwatch", "LogDestinationPolicy"), "accessPolicy"),
+    **dict.fromkeys(_aws("cloudwatch", "LogDeliveryDestinationPolicy"), "deliveryDestinationPolicy"),
+    **dict.fromkeys(_aws("cloudwatch", "LogResourcePolicy"), "policyDocument"),
+    **dict.fromkeys(_aws("codeartifact", "DomainPermissions", "RepositoryPermissionsPolicy"), "policyDocument"),
+    **dict.fromkeys(_aws("dsql", "ClusterPolicy"), "policy"),
+    **dict.fromkeys(_aws("ec2", "VpcEndpoint", "VpcEndpointPolicy"), "policy"),
+    **dict.fromkeys(_aws("ecr", "RepositoryCreationTemplate"), "repositoryPolicy"),
+    **dict.fromkeys(_aws("elasticsearch", "Domain", "DomainPolicy"), "accessPolicies"),
+    **dict.fromkeys(_aws("opensearch", "Domain", "DomainPolicy"), "accessPolicies"),
+    **dict.fromkeys(_aws("glacier", "Vault"), "accessPolicy"),
+    **dict.fromkeys(_aws("glacier", "VaultLock"), "policy"),
+    **dict.fromkeys(_aws("iot", "Policy"), "policy"),
+    **dict.fromkeys(_aws("lambda", "ResourcePolicy"), "policy"),
+    **dict.fromkeys(_aws("mediastore", "ContainerPolicy"), "policy"),
+    **dict.fromkeys(_aws("msk", "ClusterPolicy"), "policy"),
+    **dict.fromkeys(_aws("networkfirewall", "ResourcePolicy"), "policy"),
+    **dict.fromkeys(_aws("oam", "SinkPolicy"), "policy"),
+    **dict.fromkeys(_aws("opensearchingest", "ResourcePolicy"), "policy"),
+    **dict.fromkeys(_aws("organizations", "ResourcePolicy"), "content"),
+    **dict.fromkeys(_aws("pinpoint", "Smsvoicev2ResourcePolicy"), "policy"),
+    **dict.fromkeys(_aws("redshift", "ResourcePolicy"), "policy"),
+    **dict.fromkeys(_aws("redshiftserverless", "ResourcePolicy"), "policy"),
+    **dict.fromkeys(_aws("s3", "FilesFileSystemPolicy", "VectorsVectorBucketPolicy"), "policy"),
+    **dict.fromkeys(_aws("s3control", "AccessGrantsInstanceResourcePolicy", "ObjectLambdaAccessPointPolicy"), "policy"),
+    **dict.fromkeys(_aws("s3tables", "TableBucketPolicy", "TablePolicy"), "resourcePolicy"),
+    **dict.fromkeys(_aws("sagemaker", "ModelPackageGroupPolicy"), "resourcePolicy"),
+    **dict.fromkeys(_aws("schemas", "RegistryPolicy"), "policy"),
+    **dict.fromkeys(_aws("ses", "IdentityPolicy"), "policy"),
+    **dict.fromkeys(_aws("transfer", "Access", "User"), "policy"),
+    **dict.fromkeys(_aws("vpclattice", "AuthPolicy", "ResourcePolicy"), "policy"),
+    **dict.fromkeys(_aws("xray", "ResourcePolicy"), "policyDocument"),
+}
 
 # Resource-based policies: the field holding the document, per type. Any principal an Allow statement names
 # gets what it allows, so the same rule applies as to identity policies: List/Read only.
@@ -111,8 +154,13 @@ RESOURCE_POLICY_FIELDS: dict[str, str] = {
     "aws-native:secretsmanager:ResourcePolicy": "resourcePolicy",
     "aws-native:sqs:QueuePolicy": "policyDocument",
     "aws-native:sns:TopicPolicy": "policyDocument",
+    **SERVICE_RESOURCE_POLICY_FIELDS,
 }
 KMS_GRANT = "aws:kms/grant:Grant"
+# Key policies: KMS's default statement, written out, passes for the key's own account (kms_default.py).
+KMS_KEY_TYPES = _aws("kms", "Key", "KeyPolicy", "ReplicaKey", "ExternalKey", "ReplicaExternalKey") | {
+    "aws-native:kms:Key"
+}
 # S3 access control lists: canned `acl` names and `grants` give other accounts (or everyone) access too.
 S3_ACL_TYPES = _aws("s3", "BucketAcl", "BucketAclV2", "Bucket", "BucketV2")
 LAMBDA_PERMISSION_TYPES = frozenset({"aws:lambda/permission:Permission", "aws-native:lambda:Permission"})
@@ -137,6 +185,81 @@ ACCESS_POLICY_ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssocia
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
 AWS_AUTH_MAPPING = f"{DYNAMIC_PREFIX}/eks:AwsAuthMapping"
 DYNAMIC_TYPES = frozenset({AWS_AUTH_MAPPING, f"{DYNAMIC_PREFIX}:Resource"})
+
+
+# --- Resource policies, shares, delegations and role hand-offs (rules-aws, issue 18) -----------------------------
+
+# Grants whose effect the pack cannot see from the stack: what the shared resource, delegated service, assigned
+# group, attached identity or handed-off role can do lives elsewhere (shares.py rejects each with why).
+SHARED_WITH_OTHERS = (
+    _aws("cloudwatch", "EventPermission")
+    | _aws("s3control", "AccessGrant", "AccessGrantsLocation")
+    | _aws("lambda", "LayerVersionPermission")
+    | _aws("signer", "SigningProfilePermission")
+    | _aws("acmpca", "Permission")
+    | _aws("servicecatalog", "PortfolioShare", "PrincipalPortfolioAssociation")
+    | _aws("redshift", "DataShareAuthorization", "EndpointAuthorization")
+    | _aws("ec2", "VpcEndpointServiceAllowedPrinciple", "NetworkInterfacePermission")
+    | _aws("globalaccelerator", "CrossAccountAttachment")
+    | _aws("licensemanager", "LicenseGrant")
+    | _aws("directoryservice", "SharedDirectory")
+    | _aws("opensearch", "AuthorizeVpcEndpointAccess", "ServerlessAccessPolicy")
+    | _aws("verifiedaccess", "Endpoint", "Group")
+    | _aws("ram", "ResourceShare", "Permission")
+    | _aws("securitylake", "Subscriber")
+    | _aws("auditmanager", "FrameworkShare")
+    | _aws("cloud9", "EnvironmentMembership")
+    | _aws("lightsail", "BucketResourceAccess", "BucketAccessKey")
+)
+DELEGATED_ADMIN_TYPES = (
+    _aws("guardduty", "OrganizationAdminAccount")
+    | _aws("securityhub", "OrganizationAdminAccount")
+    | _aws("macie2", "OrganizationAdminAccount")
+    | _aws("inspector2", "DelegatedAdminAccount")
+    | _aws("detective", "OrganizationAdminAccount")
+    | _aws("fms", "AdminAccount")
+    | _aws("auditmanager", "OrganizationAdminAccountRegistration")
+    | _aws("cloudtrail", "OrganizationDelegatedAdminAccount")
+    | _aws("ec2", "VpcIpamOrganizationAdminAccount")
+    | _aws("auditmanager", "AccountRegistration")
+    # Accepting an invitation makes the inviting account the administrator of this account's findings.
+    | _aws("guardduty", "InviteAccepter")
+    | _aws("securityhub", "InviteAccepter")
+    | _aws("macie2", "InvitationAccepter")
+    | _aws("detective", "InvitationAccepter")
+    # Trusted access: the service may create roles and act in every account of the organization.
+    | _aws("organizations", "AwsServiceAccess")
+)
+# Hands roles or policies to people or machines outside IAM's own identities.
+IDENTITY_HAND_OFF_TYPES = (
+    _aws("identitystore", "GroupMembership")
+    | _aws("cognito", "IdentityPoolRoleAttachment")
+    | _aws("rolesanywhere", "Profile", "TrustAnchor")
+    | _aws("iot", "PolicyAttachment", "ThingPrincipalAttachment")
+    | _aws("quicksight", "IamPolicyAssignment")
+    | _aws("emr", "StudioSessionMapping")
+    | _aws("lakeformation", "DataLakeSettings")
+    | _aws("ssoadmin", "ApplicationAssignment")
+    | _aws("quicksight", "GroupMembership")
+    | _aws("iot", "ThingGroupMembership")
+    | _aws("cognito", "IdentityPoolProviderPrincipalTag")
+    | _aws("datazone", "PolicyGrant")
+)
+# Types that share only when a field says so: the field, and whether a value shares (a list with entries, or true).
+SHARING_FIELDS: dict[str, str] = {
+    **dict.fromkeys(
+        _aws("rds", "Snapshot", "SnapshotCopy", "ClusterSnapshot", "ClusterSnapshotCopy"), "sharedAccounts"
+    ),
+    **dict.fromkeys(_aws("ec2", "Ami", "AmiCopy", "AmiFromInstance"), "public"),
+    "aws:ssm/document:Document": "permissions",
+    "aws:ec2/vpcEndpointService:VpcEndpointService": "allowedPrincipals",
+}
+LAKE_FORMATION_PERMISSIONS = "aws:lakeformation/permissions:Permissions"
+
+# IAM groups: a member gets what the group's policies grant, so a membership passes only for declared groups.
+IAM_GROUP = "aws:iam/group:Group"
+# Instance profiles hand their role to EC2 instances; role_hand_offs.py lists every type that runs as a role.
+INSTANCE_PROFILE = "aws:iam/instanceProfile:InstanceProfile"
 
 
 def all_types() -> frozenset[str]:

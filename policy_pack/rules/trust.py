@@ -13,6 +13,9 @@ DEFAULT_MAX_SESSION_SECONDS = 14400
 # The program's default user name: what `trustedPrincipals` accepts unless the pack is configured.
 DEFAULT_TRUSTED_PRINCIPALS = frozenset({"Axonius-Readonly"})
 PRINCIPAL_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:(user|role)/(?:[!-~]*/)?([A-Za-z0-9_+=,.@-]{1,64})")
+# Operators that narrow aws:PrincipalArn to exact ARNs: is_trusted refuses `*` and `?`, so the Like operators
+# see no pattern there and compare as equality (ArnLike with an exact ARN is ArnEquals).
+EXACT_OPERATORS = ("StringEquals", "ArnEquals", "ArnLike", "StringLike")
 ACCOUNT_PRINCIPAL = re.compile(r"\d{12}|arn:aws[a-z-]*:iam::\d{12}:root")
 
 
@@ -30,7 +33,7 @@ def _condition_names_trusted(condition: Any, trusted: frozenset[str]) -> bool:
     """An `aws:PrincipalArn` equality condition listing only trusted ARNs narrows an account principal."""
     if not isinstance(condition, dict):
         return False
-    for operator in ("StringEquals", "ArnEquals"):
+    for operator in EXACT_OPERATORS:
         block = condition.get(operator)
         if isinstance(block, dict):
             for key, value in block.items():

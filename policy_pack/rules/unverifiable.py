@@ -28,19 +28,6 @@ def _reject_helm(resource_type: str, props: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _reject_group_membership(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    group = props.get("group", props.get("groups", props.get("groupName")))
-    return [
-        f"{resource_type} puts users in group {shown(group)}: a member gets whatever the group's policies grant, "
-        "including policies attached outside this stack, which the pack cannot see; attach read-only policies to "
-        "the user itself instead"
-    ]
-
-
-def _reject_native_user_groups(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    return _reject_group_membership(resource_type, props) if props.get("groups") else []
-
-
 def _reject_pod_identity(resource_type: str, props: Mapping[str, Any]) -> list[str]:
     return [
         f"{resource_type} hands role {shown(props.get('roleArn'))} to the pods of service account "
@@ -64,7 +51,8 @@ def _reject_customer_reference(resource_type: str, props: Mapping[str, Any]) -> 
 
 
 def _reject_sharing(resource_type: str, props: Mapping[str, Any]) -> list[str]:
-    target = props.get("principal", props.get("accountId", props.get("resourceArn")))
+    keys = ("principal", "accountId", "group", "organizationArn", "organizationalUnitArn", "resourceArn")
+    target = next((props[key] for key in keys if props.get(key) is not None), None)
     return [
         f"{resource_type} shares access with {shown(target)}: what the shared resource or delegated service "
         "exposes is not in this stack, so it cannot be verified; the inventory needs no sharing: remove it"
@@ -75,8 +63,6 @@ Rejection = Callable[[str, Mapping[str, Any]], list[str]]
 UNVERIFIABLE: dict[str, Rejection] = {
     **dict.fromkeys(types.NATIVE_CLOUDFORMATION_TYPES, _reject_native_template),
     **dict.fromkeys(types.HELM_TYPES, _reject_helm),
-    **dict.fromkeys(types.GROUP_MEMBERSHIP_TYPES | {types.NATIVE_GROUP_MEMBERSHIP}, _reject_group_membership),
-    types.NATIVE_USER: _reject_native_user_groups,
     **dict.fromkeys(types.POD_IDENTITY_TYPES, _reject_pod_identity),
     **dict.fromkeys(types.SSO_CUSTOMER_ATTACHMENT_TYPES | {types.NATIVE_PERMISSION_SET}, _reject_customer_reference),
     **dict.fromkeys(types.SHARING_TYPES, _reject_sharing),
