@@ -117,7 +117,10 @@ def test_full_config_parses(catalog):
         ),
         ({"eks": {"rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]}}, "resources[0]"),
         ({"eks": {"rules": [{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["get"]}]}}, "'pods/exec'"),
-        ({"eks": {"rules": [{"apiGroups": ["*"], "resources": ["pods"], "verbs": ["get"]}]}}, "apiGroups[0]: '*'"),
+        (
+            {"eks": {"rules": [{"apiGroups": ["Apps"], "resources": ["pods"], "verbs": ["get"]}]}},
+            "apiGroups[0]: 'Apps'",
+        ),
         (
             {"eks": {"rules": [{"resources": ["pods"], "verbs": ["get"]}]}},
             "eks.rules[0].apiGroups: missing; expected a non-empty list",

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .kubernetes_rbac import name_problem, shown
+from .kubernetes_rbac import annotations_named, name_problem, shown
 from .unknowns import Unknown
 
 VIEW_POLICY_ARN = re.compile(r"arn:aws[a-z-]*:eks::aws:cluster-access-policy/AmazonEKSViewPolicy")
@@ -25,6 +25,14 @@ AWS_AUTH_KEYS = ("mapRoles", "mapUsers", "mapAccounts")
 # Fields of the authenticator's RoleMapping and UserMapping that hold strings (pkg/config/types.go).
 STRING_FIELDS = ("rolearn", "userarn", "username", "userid")
 ACCOUNT_ID = re.compile(r"\d{12}")
+# EKS add-ons hand IAM roles to their pods through these fields (pulumi-aws and aws-native spell them alike).
+ADDON_TYPES = frozenset({"aws:eks/addon:Addon", "aws-native:eks:Addon"})
+ADDON_ROLE_FIELDS = ("podIdentityAssociations", "serviceAccountRoleArn")
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"  # EKS's pod identity webhook reads it off the ServiceAccount
+NO_POD_IDENTITY = (
+    "the pack cannot see what that role grants, so it cannot be verified; the inventory needs no pod identity: "
+    "remove it"
+)
 NODE_BUDGET = 100_000  # values visited in one aws-auth key; aliases can make a small text enormous
 DEPTH_LIMIT = 64
 
@@ -99,6 +107,30 @@ def check_iam_identity_mapping(props: dict[str, Any]) -> list[str]:
     if not isinstance(spec, dict):
         return [f"the IAMIdentityMapping's spec is {shown(spec)}, not an object"]
     return check_names(spec.get("username"), spec.get("groups"), "the IAMIdentityMapping's")
+
+
+def check_service_account(obj: Any) -> list[str]:
+    """IRSA: a ServiceAccount (or a patch of one) annotated with a role hands that role to every pod running as it."""
+    found = annotations_named(obj, IRSA_ANNOTATION) if isinstance(obj, dict) else []
+    return [
+        f"the ServiceAccount's annotation {key!r} hands role {shown(role)} to every pod that runs as the account "
+        f"(IRSA); {NO_POD_IDENTITY}"
+        for key, role in found
+    ]
+
+
+def check_addon(props: dict[str, Any]) -> list[str]:
+    """An EKS add-on whose pods get an IAM role: `podIdentityAssociations` or `serviceAccountRoleArn` (IRSA)."""
+    problems = []
+    associations = props.get("podIdentityAssociations")
+    if associations not in (None, []) and not isinstance(associations, Unknown):
+        problems.append(
+            f"the add-on's podIdentityAssociations {shown(associations)} hand roles to its pods; {NO_POD_IDENTITY}"
+        )
+    role = props.get("serviceAccountRoleArn")
+    if role not in (None, "") and not isinstance(role, Unknown):
+        problems.append(f"the add-on's serviceAccountRoleArn hands role {shown(role)} to its pods; {NO_POD_IDENTITY}")
+    return problems
 
 
 def is_aws_auth(obj: dict[str, Any]) -> bool:
