@@ -104,6 +104,11 @@ RESOURCE_CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         binding("cluster-admin"),
     ),
     "eks-identity-mappings": (types.ACCESS_ENTRY, access_entry("STANDARD"), access_entry("EC2_LINUX")),
+    "kubernetes-no-grants-outside-rbac": (
+        "kubernetes:core/v1:Secret",
+        {"metadata": {"name": "s"}, "type": "Opaque"},
+        {"metadata": {"name": "s"}, "type": "kubernetes.io/service-account-token"},
+    ),
 }
 
 
@@ -158,7 +163,7 @@ def test_the_analyzer_describes_every_policy_with_its_level_and_config_schema(pa
         name: (level(policy, None).value, sorted(policy.config_schema.properties if policy.config_schema else ()))
         for name, policy in POLICIES.items()
     }
-    assert described == expected and len(described) == 15
+    assert described == expected and len(described) == 16
     assert described["iam-read-only-actions"][0] == "mandatory"
     assert described["iam-no-sensitive-reads"][0] == described["iam-no-action-wildcards"][0] == "advisory"
 

@@ -144,6 +144,8 @@ def test_each_rule_names_key_value_and_what_is_accepted(catalog, raw, expected):
         {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["get"]},
         {"apiGroups": [""], "resources": ["*"], "verbs": ["get"]},
         {"apiGroups": ["*"], "resources": ["pods"], "verbs": ["get"]},
+        {"apiGroups": [""], "resources": ["pods/status"], "verbs": ["get"]},
+        {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
         {"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "patch"]},
     ],
 )

@@ -1,0 +1,135 @@
+"""Kubernetes grants outside RBAC, IRSA and add-on pod identities: the kinds against the SDK, unknowns, manifests.
+
+The verdicts on whole resources are in tests/redteam/cases/kubernetes.yaml (test_redteam_kubernetes).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pulumi_aws
+import pulumi_kubernetes
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policy_pack.rules.eks_identity import ADDON_TYPES, check_addon, check_service_account
+from policy_pack.rules.kubernetes_checks import CHECKED_KINDS
+from policy_pack.rules.kubernetes_grants import (
+    ADMISSION_KINDS,
+    API_SERVICE_KINDS,
+    CREDENTIAL_KINDS,
+    WORKLOAD_KINDS,
+    check_custom_resource_definition,
+    check_secret,
+    is_rejected_kind,
+)
+from policy_pack.rules.kubernetes_manifests import MAX_DOCUMENTS, config_group_manifests
+from policy_pack.rules.kubernetes_rbac import kind_key, kubernetes_type
+from tests.policy_helpers import UNKNOWN, analyze, mandatory_messages
+
+TOKEN = re.compile(r"[\"'](kubernetes:[a-z0-9.]*/?[a-z0-9]+:[A-Za-z]+)[\"']")
+# Named but not SDK types: TokenRequest is a subresource, IAMIdentityMapping aws-iam-authenticator's own CRD; a
+# CustomResource token can spell either.
+NOT_IN_THE_SDK = {("authentication.k8s.io", "tokenrequest"), ("iamauthenticator.k8s.aws", "iamidentitymapping")}
+
+
+def source_tokens(package_dir: Path, pattern: re.Pattern[str]) -> set[str]:
+    """Type tokens as the SDK's source spells them (read as text: importing every module takes seconds)."""
+    return {token for path in package_dir.rglob("*.py") for token in pattern.findall(path.read_text())}
+
+
+KUBERNETES_TOKENS = source_tokens(Path(pulumi_kubernetes.__file__).parent, TOKEN)
+
+
+def test_every_kind_named_is_spelled_as_the_sdk_spells_it():
+    sdk_kinds = {kind_key(declared) for token in KUBERNETES_TOKENS if (declared := kubernetes_type(token))}
+    named = ADMISSION_KINDS | WORKLOAD_KINDS | CREDENTIAL_KINDS | API_SERVICE_KINDS | CHECKED_KINDS
+    assert named - NOT_IN_THE_SDK <= sdk_kinds, named - NOT_IN_THE_SDK - sdk_kinds
+
+
+@pytest.mark.parametrize("group", ["admissionregistration.k8s.io", "apiregistration.k8s.io", "batch"])
+def test_every_sdk_token_of_a_rejected_group_is_rejected_in_each_form(group):
+    tokens = {t for t in KUBERNETES_TOKENS if t.startswith(f"kubernetes:{group}/")}
+    assert tokens and all(is_rejected_kind(kubernetes_type(t)) for t in tokens)
+    assert {t.rsplit(":", 1)[1] for t in tokens} >= {"CronJob", "CronJobPatch", "CronJobList"} or group != "batch"
+
+
+def test_no_kind_is_both_checked_and_rejected():
+    both = {t for t in KUBERNETES_TOKENS if (d := kubernetes_type(t)) and kind_key(d) in CHECKED_KINDS}
+    assert both and not any(is_rejected_kind(kubernetes_type(t)) for t in both)
+
+
+def test_the_addon_token_is_the_sdks():
+    tokens = source_tokens(Path(pulumi_aws.__file__).parent / "eks", re.compile(r"[\"'](aws:eks/addon:Addon)[\"']"))
+    assert tokens == {"aws:eks/addon:Addon"} and "aws:eks/addon:Addon" in ADDON_TYPES
+
+
+@pytest.mark.parametrize(
+    ("type_", "props"),
+    [
+        ("kubernetes:core/v1:Secret", {"metadata": {"name": "s"}, "type": UNKNOWN}),
+        ("kubernetes:core/v1:ServiceAccount", {"metadata": {"name": "a", "annotations": UNKNOWN}}),
+        ("kubernetes:yaml/v2:ConfigGroup", {"yaml": UNKNOWN}),
+        ("kubernetes:yaml/v2:ConfigGroup", {"objs": [UNKNOWN]}),
+        ("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", {"spec": {"conversion": UNKNOWN}}),
+        ("aws:eks/addon:Addon", {"clusterName": "c", "podIdentityAssociations": UNKNOWN}),
+    ],
+)
+def test_unknown_values_are_noted_not_guessed(type_, props):
+    found = analyze(type_, props)
+    assert mandatory_messages(found) == [] and any(v.level == "advisory" for v in found), found
+
+
+def test_an_unknown_secret_name_does_not_hold_up_a_token_type():
+    found = analyze(
+        "kubernetes:core/v1:Secret", {"metadata": {"name": UNKNOWN}, "type": "kubernetes.io/service-account-token"}
+    )
+    assert mandatory_messages(found)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kind: ConfigMap\napiVersion: v1\nkind: Secret\n", "appears twice"),
+        ("base: &b {kind: Secret}\n<<: *b\n", "anchors and aliases"),
+        ("<<: {kind: Secret}\napiVersion: v1\n", "merge keys"),
+        ("- apiVersion: v1\n", "not a Kubernetes object"),
+        ("apiVersion: v1\n", "both must be strings"),
+    ],
+)
+def test_manifests_read_differently_by_the_provider_are_refused(text, expected):
+    problems = config_group_manifests({"yaml": text}).problems
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_the_number_of_manifests_is_bounded():
+    objs = [{"apiVersion": "v1", "kind": "ConfigMap"}] * (MAX_DOCUMENTS + 1)
+    assert "split it" in config_group_manifests({"objs": objs}).problems[0]
+
+
+TEXT = st.text(max_size=8).filter(lambda text: "None" not in text)
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | TEXT
+    | st.sampled_from(["kubernetes.io/service-account-token", "Webhook"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=12,
+)
+FIELDS = ("type", "metadata", "spec", "annotations", "podIdentityAssociations", "serviceAccountRoleArn", "items")
+
+
+@given(st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_any_shape_is_judged_without_raising_or_saying_none(props):
+    messages = [
+        *check_secret(props),
+        *check_custom_resource_definition(props),
+        *check_service_account(props),
+        *check_addon(props),
+        *config_group_manifests({"objs": [props], "yaml": str(props)}).problems,
+    ]
+    assert all(isinstance(m, str) and "None" not in m for m in messages)
