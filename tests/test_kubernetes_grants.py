@@ -14,19 +14,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy_pack.rules.eks_identity import ADDON_TYPES, check_addon, check_service_account
+from policy_pack.rules.eks_identity import ADDON_TYPES, EKS_REJECTED, check_addon, check_service_account
 from policy_pack.rules.kubernetes_checks import CHECKED_KINDS
 from policy_pack.rules.kubernetes_grants import (
     ADMISSION_KINDS,
     API_SERVICE_KINDS,
     CREDENTIAL_KINDS,
     WORKLOAD_KINDS,
+    check_csi_driver,
     check_custom_resource_definition,
     check_secret,
     is_rejected_kind,
 )
 from policy_pack.rules.kubernetes_manifests import MAX_DOCUMENTS, config_group_manifests
 from policy_pack.rules.kubernetes_rbac import kind_key, kubernetes_type
+from policy_pack.rules.resource_types import ACCESS_ENTRY_TYPES, ACCESS_POLICY_ASSOCIATION, POD_IDENTITY_TYPES
 from tests.policy_helpers import UNKNOWN, analyze, mandatory_messages
 
 TOKEN = re.compile(r"[\"'](kubernetes:[a-z0-9.]*/?[a-z0-9]+:[A-Za-z]+)[\"']")
@@ -61,9 +63,10 @@ def test_no_kind_is_both_checked_and_rejected():
     assert both and not any(is_rejected_kind(kubernetes_type(t)) for t in both)
 
 
-def test_the_addon_token_is_the_sdks():
-    tokens = source_tokens(Path(pulumi_aws.__file__).parent / "eks", re.compile(r"[\"'](aws:eks/addon:Addon)[\"']"))
-    assert tokens == {"aws:eks/addon:Addon"} and "aws:eks/addon:Addon" in ADDON_TYPES
+def test_every_eks_resource_of_the_sdk_is_checked_or_rejected():
+    tokens = source_tokens(Path(pulumi_aws.__file__).parent / "eks", re.compile(r"[\"'](aws:eks/\w+:[A-Z]\w*)[\"']"))
+    placed = ACCESS_ENTRY_TYPES | {ACCESS_POLICY_ASSOCIATION} | ADDON_TYPES | set(EKS_REJECTED) | POD_IDENTITY_TYPES
+    assert len(tokens) == 9 and tokens <= placed, tokens - placed
 
 
 @pytest.mark.parametrize(
@@ -75,6 +78,8 @@ def test_the_addon_token_is_the_sdks():
         ("kubernetes:yaml/v2:ConfigGroup", {"objs": [UNKNOWN]}),
         ("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", {"spec": {"conversion": UNKNOWN}}),
         ("aws:eks/addon:Addon", {"clusterName": "c", "podIdentityAssociations": UNKNOWN}),
+        ("aws:eks/addon:Addon", {"clusterName": "c", "configurationValues": UNKNOWN}),
+        ("kubernetes:storage.k8s.io/v1:CSIDriver", {"spec": {"tokenRequests": UNKNOWN}}),
     ],
 )
 def test_unknown_values_are_noted_not_guessed(type_, props):
@@ -120,6 +125,7 @@ JSON = st.recursive(
     max_leaves=12,
 )
 FIELDS = ("type", "metadata", "spec", "annotations", "podIdentityAssociations", "serviceAccountRoleArn", "items")
+ADDON_TEXT = st.text(alphabet="{}[]:,\"'&*! \nabrn-/0123456789", max_size=40)
 
 
 @given(st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=4))
@@ -130,6 +136,14 @@ def test_any_shape_is_judged_without_raising_or_saying_none(props):
         *check_custom_resource_definition(props),
         *check_service_account(props),
         *check_addon(props),
+        *check_csi_driver(props),
         *config_group_manifests({"objs": [props], "yaml": str(props)}).problems,
     ]
     assert all(isinstance(m, str) and "None" not in m for m in messages)
+
+
+@given(ADDON_TEXT)
+@settings(max_examples=300, deadline=None)
+def test_any_addon_configuration_is_read_or_rejected_with_a_reason(text):
+    for message in check_addon({"configurationValues": text}):
+        assert message.startswith("the add-on's configurationValues")

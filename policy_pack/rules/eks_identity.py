@@ -27,7 +27,34 @@ STRING_FIELDS = ("rolearn", "userarn", "username", "userid")
 ACCOUNT_ID = re.compile(r"\d{12}")
 # EKS add-ons hand IAM roles to their pods through these fields (pulumi-aws and aws-native spell them alike).
 ADDON_TYPES = frozenset({"aws:eks/addon:Addon", "aws-native:eks:Addon"})
-ADDON_ROLE_FIELDS = ("podIdentityAssociations", "serviceAccountRoleArn")
+ADDON_ROLE_FIELDS = ("podIdentityAssociations", "serviceAccountRoleArn", "configurationValues")
+# An IAM role ARN, or a key setting one (`eks.amazonaws.com/role-arn`, `roleArn`), in an add-on's configuration.
+ROLE_SETTING = re.compile(r"arn:aws[a-z-]*:iam::[^:]*:role/|role-?arn", re.IGNORECASE)
+# EKS resources that hand an IAM role to compute, or let identities the stack does not show into a cluster.
+EKS_REJECTED: dict[str, str] = {
+    **dict.fromkeys(
+        ("aws:eks/nodeGroup:NodeGroup", "aws-native:eks:Nodegroup"),
+        "runs EC2 nodes as its node role, and they join the cluster as system:nodes (able to read the Secrets of "
+        "their pods)",
+    ),
+    **dict.fromkeys(
+        ("aws:eks/fargateProfile:FargateProfile", "aws-native:eks:FargateProfile"),
+        "runs pods on Fargate with its pod execution role, as nodes of the cluster",
+    ),
+    **dict.fromkeys(
+        ("aws:eks/identityProviderConfig:IdentityProviderConfig", "aws-native:eks:IdentityProviderConfig"),
+        "lets an OIDC issuer's tokens into the cluster, under the user names and groups the issuer writes in them",
+    ),
+    **dict.fromkeys(
+        ("aws:eks/capability:Capability", "aws-native:eks:Capability"),
+        "runs a managed controller (Argo CD, ACK, kro) with an IAM role, applying what it is pointed at, which the "
+        "pack never sees",
+    ),
+    **dict.fromkeys(
+        ("aws:eks/cluster:Cluster", "aws-native:eks:Cluster"),
+        "creates a cluster: its creator becomes cluster-admin and its service role is handed to EKS",
+    ),
+}
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"  # EKS's pod identity webhook reads it off the ServiceAccount
 NO_POD_IDENTITY = (
     "the pack cannot see what that role grants, so it cannot be verified; the inventory needs no pod identity: "
@@ -130,7 +157,41 @@ def check_addon(props: dict[str, Any]) -> list[str]:
     role = props.get("serviceAccountRoleArn")
     if role not in (None, "") and not isinstance(role, Unknown):
         problems.append(f"the add-on's serviceAccountRoleArn hands role {shown(role)} to its pods; {NO_POD_IDENTITY}")
-    return problems
+    return problems + _configuration_roles(props.get("configurationValues"))
+
+
+def _configuration_roles(text: Any) -> list[str]:
+    """Role settings in an add-on's `configurationValues` (JSON or YAML), e.g. a service account's IRSA annotation."""
+    if text is None or isinstance(text, Unknown):
+        return []
+    if not isinstance(text, str):
+        return [f"the add-on's configurationValues is {shown(text)}, not JSON text"]
+    try:
+        # Read as the authenticator's text is (a SafeLoader, aliases bounded, duplicate keys refused).
+        strings = list(_strings_of(_as_go(yaml.load(text, Loader=_AuthenticatorLoader), [0], set(), 0)))
+    except (yaml.YAMLError, AwsAuthError, RecursionError):
+        return [
+            "the add-on's configurationValues cannot be read as JSON or YAML, so the roles it may set cannot be "
+            "checked; write plain JSON"
+        ]
+    if found := sorted({value for value in strings if ROLE_SETTING.search(value)}):
+        return [
+            f"the add-on's configurationValues set an IAM role for its pods ({', '.join(found)}); {NO_POD_IDENTITY}"
+        ]
+    return []
+
+
+def _strings_of(value: Any) -> Iterator[str]:
+    """Every key and string value in `value` (already bounded by `_as_go`)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_of(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings_of(item)
 
 
 def is_aws_auth(obj: dict[str, Any]) -> bool:

@@ -13,6 +13,7 @@ from pulumi_policy import ReportViolation, StackValidationArgs
 from .eks_identity import (
     ADDON_ROLE_FIELDS,
     ADDON_TYPES,
+    EKS_REJECTED,
     aws_auth_groups,
     check_access_entry,
     check_access_policy_association,
@@ -25,9 +26,11 @@ from .eks_identity import (
 )
 from .kubernetes_grants import (
     CRD_KINDS,
+    CSI_DRIVER_KINDS,
     FILE_COMPONENT_TYPES,
     SECRET_KINDS,
     check_component,
+    check_csi_driver,
     check_custom_resource_definition,
     check_secret,
     is_rejected_kind,
@@ -75,7 +78,7 @@ SERVICE_ACCOUNT_KINDS = kind_keys("", "ServiceAccount")
 # For the type table: every kind a check reads (beside those rejected outright: kubernetes_grants.is_rejected_kind).
 CHECKED_KINDS = (
     RBAC_ROLE_KINDS | RBAC_BINDING_KINDS | CONFIG_MAP_KINDS | IDENTITY_MAPPING_KINDS | SERVICE_ACCOUNT_KINDS
-) | (SECRET_KINDS | CRD_KINDS)
+) | (SECRET_KINDS | CRD_KINDS | CSI_DRIVER_KINDS)
 # Component tokens read here: a ConfigGroup's inline objects; ConfigFile and Directory are rejected (check_component).
 CHECKED_COMPONENT_TYPES = frozenset({CONFIG_GROUP})
 REJECTED_COMPONENT_TYPES = FILE_COMPONENT_TYPES
@@ -87,7 +90,7 @@ Reads = frozenset[tuple[str, str]] | Callable[[KubernetesType], bool]
 ROLE_FIELDS = (("rules",), ("aggregationRule",), ("metadata", "labels"))
 BINDING_FIELDS = (("roleRef",), ("subjects",))
 CONFIG_MAP_FIELDS = (("metadata", "name"), ("metadata", "namespace"), ("data",))
-GRANT_FIELDS = (("type",), ("metadata", "annotations"), ("spec", "conversion"))
+GRANT_FIELDS = (("type",), ("metadata", "annotations"), ("spec", "conversion"), ("spec", "tokenRequests"))
 SERVICE_ACCOUNT_FIELDS = (("metadata", "annotations"),)
 
 
@@ -175,11 +178,13 @@ def _grant_object(declared: KubernetesType, obj: Any) -> list[str]:
         return rejected_kind_problems(declared)
     if kind_key(declared) in SECRET_KINDS:
         return check_secret(obj)
+    if kind_key(declared) in CSI_DRIVER_KINDS:
+        return check_csi_driver(obj)
     return check_custom_resource_definition(obj)
 
 
 _grant_objects_check = _kubernetes_check(
-    lambda declared: is_rejected_kind(declared) or kind_key(declared) in SECRET_KINDS | CRD_KINDS,
+    lambda declared: is_rejected_kind(declared) or kind_key(declared) in SECRET_KINDS | CRD_KINDS | CSI_DRIVER_KINDS,
     _grant_object,
     GRANT_FIELDS,
 )
@@ -206,6 +211,7 @@ def is_eks_identity_type(resource_type: str) -> bool:
         resource_type in ACCESS_ENTRY_TYPES
         or resource_type == ACCESS_POLICY_ASSOCIATION
         or resource_type in ADDON_TYPES
+        or resource_type in EKS_REJECTED
         or resource_type.startswith((KUBERNETES_PREFIX, DYNAMIC_PREFIX))
     )
 
@@ -226,6 +232,11 @@ def eks_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str,
     if resource_type in ACCESS_ENTRY_TYPES:
         entry = _picked(props, "kubernetesGroups", "userName", "username", "type", "accessPolicies")
         yield from _decided(check_access_entry(entry), entry)
+    elif resource_type in EKS_REJECTED:
+        yield (
+            f"{resource_type} {EKS_REJECTED[resource_type]}; the pack cannot see what that hands out, so it cannot "
+            "be verified; the read-only inventory needs none: remove it from the stack"
+        )
     elif resource_type in ADDON_TYPES:
         addon = _picked(props, *ADDON_ROLE_FIELDS)
         yield from _decided(check_addon(addon), addon)

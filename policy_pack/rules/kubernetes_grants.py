@@ -54,6 +54,7 @@ GITOPS_GROUPS = frozenset(
 GITOPS_GROUP_SUFFIXES = (".toolkit.fluxcd.io", ".argoproj.io")
 SECRET_KINDS = kind_keys("", "Secret")
 CRD_KINDS = kind_keys("apiextensions.k8s.io", "CustomResourceDefinition")
+CSI_DRIVER_KINDS = kind_keys("storage.k8s.io", "CSIDriver")
 # Components whose objects come from files or directories the pack cannot read.
 FILE_COMPONENT_TYPES = frozenset({CONFIG_FILE, KUSTOMIZE_DIRECTORY})
 
@@ -145,6 +146,18 @@ def check_custom_resource_definition(obj: Any) -> list[str]:
         f"the CustomResourceDefinition converts with a webhook (strategy {shown(strategy)}): the API server sends "
         "every object of the type through a service of its author's choosing, which can read and rewrite them; "
         "use strategy 'None' or remove the definition"
+    ]
+
+
+def check_csi_driver(obj: Any) -> list[str]:
+    """A CSIDriver with `tokenRequests`: the kubelet hands every mounting pod's service-account token to the driver."""
+    spec = obj.get("spec") if isinstance(obj, dict) else None
+    requests = spec.get("tokenRequests") if isinstance(spec, dict) else None
+    if requests in (None, []) or isinstance(requests, Unknown):
+        return []
+    return [
+        f"the CSIDriver asks for tokenRequests {shown(requests)}: the kubelet hands the service-account token of "
+        f"every pod mounting its volumes to the driver, which then acts as those accounts; {TO_DO}"
     ]
 
 

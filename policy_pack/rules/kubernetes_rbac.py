@@ -200,10 +200,12 @@ def _positions(rule: dict[str, Any], key: str, at_fault: Callable[[str], bool]) 
 
 
 # Subresources whose get, list and watch only read: `status` returns the object itself (as reading it does), `scale`
-# its replica counts. Every other subresource is refused by name below or as unknown: a GET on `pods/exec`, `attach`
-# or `portforward` opens a session (websockets use GET), on `*/proxy` reaches the kubelet or the pod (nodes/proxy runs
-# commands in any pod of the node), and `log` returns what the containers print, secrets included.
+# its replica counts, and the kubelet's read endpoints (its authorizer maps /stats, /metrics, /spec and /healthz to
+# these; every other kubelet path is nodes/proxy). Every other subresource is refused, by name below or as unknown:
+# a GET on `pods/exec`, `attach` or `portforward` opens a session (websockets use GET), on `*/proxy` reaches the
+# kubelet or the pod (nodes/proxy runs commands in any pod of the node), and `log` returns what containers print.
 READ_ONLY_SUBRESOURCES = frozenset({"status", "scale"})
+READ_ONLY_NODE_ENDPOINTS = frozenset({"nodes/stats", "nodes/metrics", "nodes/spec", "nodes/healthz"})
 SUBRESOURCE_REASONS = {
     "log": "logs can hold secrets the containers print",
     "exec": "a GET opens a session in the pod (websockets use GET)",
@@ -220,7 +222,7 @@ def _subresource_reason(resource: str) -> str | None:
     if "/" not in resource:
         return None
     sub = resource.split("/", 1)[1]
-    if sub in READ_ONLY_SUBRESOURCES:
+    if sub in READ_ONLY_SUBRESOURCES or resource in READ_ONLY_NODE_ENDPOINTS:
         return None
     return SUBRESOURCE_REASONS.get(sub, "only status and scale are read-only subresources")
 
@@ -271,9 +273,9 @@ def rule_findings(rule: dict[str, Any]) -> list[RuleFinding]:
                 _positions(rule, "resources", refused.__contains__),
                 "names subresources that are not read-only: "
                 + "; ".join(f"{resource} ({reason})" for resource, reason in refused.items())
-                + "; use top-level resources or status/scale",
-                "a top-level resource or a status/scale subresource (pods/exec, pods/log, nodes/proxy ... are not "
-                "read-only)",
+                + "; use top-level resources, status or scale (or nodes/stats, nodes/metrics, nodes/spec)",
+                "a top-level resource, a status or scale subresource, or nodes/stats, nodes/metrics, nodes/spec, "
+                "nodes/healthz (pods/exec, pods/log, nodes/proxy ... are not read-only)",
             )
         )
     if urls and set(verbs) - {"get"}:
