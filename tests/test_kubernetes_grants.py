@@ -76,6 +76,7 @@ def test_every_eks_resource_of_the_sdk_is_checked_or_rejected():
         ("kubernetes:core/v1:ServiceAccount", {"metadata": {"name": "a", "annotations": UNKNOWN}}),
         ("kubernetes:yaml/v2:ConfigGroup", {"yaml": UNKNOWN}),
         ("kubernetes:yaml/v2:ConfigGroup", {"objs": [UNKNOWN]}),
+        ("kubernetes:yaml/v2:ConfigGroup", {"objs": [{"apiVersion": "v1", "kind": UNKNOWN}]}),
         ("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", {"spec": {"conversion": UNKNOWN}}),
         ("aws:eks/addon:Addon", {"clusterName": "c", "podIdentityAssociations": UNKNOWN}),
         ("aws:eks/addon:Addon", {"clusterName": "c", "configurationValues": UNKNOWN}),

@@ -197,6 +197,12 @@ def grants_check(resource_type: str, props: Mapping[str, Any], config: Mapping[s
     manifests = config_group_manifests(resolved) if resource_type == CONFIG_GROUP else None
     if manifests is not None:
         yield from manifests.problems
+        yield from (
+            f"{label}{declared.kind} ({declared.group or 'core'}) is not a kind the pack reads inside a ConfigGroup, "
+            "so what it grants cannot be checked here; declare it as a typed resource, which the pack places by type"
+            for label, declared, _ in manifests.objects
+            if kind_key(declared) not in CHECKED_KINDS and not is_rejected_kind(declared)
+        )
     yield from _grant_objects_check(resource_type, props, config)
     if manifests is not None and manifests.pending:
         raise not_yet_known(unknown.path for unknown in manifests.pending)

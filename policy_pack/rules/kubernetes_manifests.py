@@ -59,12 +59,21 @@ def _documents(text: str) -> list[Any]:
     return [document for document in yaml.load_all(text, Loader=_StrictLoader) if document is not None]
 
 
-def _flattened(label: str, document: Any, depth: int = 0) -> Iterator[tuple[str, KubernetesType, Any] | str]:
-    """Each object of a manifest document, `kind: List` (and `...List`) items as objects of their own."""
+def _flattened(label: str, document: Any, depth: int = 0) -> Iterator[tuple[str, KubernetesType, Any] | str | Unknown]:
+    """Each object of a manifest document, `kind: List` (and `...List`) items as objects of their own; a problem as
+    text, and what is not known yet."""
+    if isinstance(document, Unknown):
+        yield document
+        return
     if not isinstance(document, dict):
         yield f"{label} is {shown(document)}, not a Kubernetes object"
         return
     api_version, kind = document.get("apiVersion"), document.get("kind")
+    if unknown := next(
+        (value for value in (api_version, kind, document.get("items")) if isinstance(value, Unknown)), None
+    ):
+        yield unknown
+        return
     if not isinstance(api_version, str) or not isinstance(kind, str):
         yield f"{label} has apiVersion {shown(api_version)} and kind {shown(kind)}; both must be strings"
         return
@@ -107,11 +116,10 @@ def config_group_manifests(props: dict[str, Any]) -> Manifests:
         return Manifests((), (f"declares {len(documents)} objects; split it below {MAX_DOCUMENTS}",), ())
     found: list[tuple[str, KubernetesType, Any]] = []
     for label, document in documents:
-        if isinstance(document, Unknown):
-            pending.append(document)
-            continue
         for item in _flattened(label, document):
-            if isinstance(item, str):
+            if isinstance(item, Unknown):
+                pending.append(item)
+            elif isinstance(item, str):
                 problems.append(item)
             else:
                 found.append((f"{item[0]}: ", item[1], item[2]))
