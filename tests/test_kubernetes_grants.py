@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policy_pack.rules.eks_identity import ADDON_TYPES, EKS_REJECTED, check_addon, check_service_account
-from policy_pack.rules.kubernetes_checks import CHECKED_KINDS
+from policy_pack.rules.kubernetes_checks import CHECKED_COMPONENT_TYPES, CHECKED_KINDS, REJECTED_COMPONENT_TYPES
 from policy_pack.rules.kubernetes_grants import (
     ADMISSION_KINDS,
     API_SERVICE_KINDS,
@@ -28,7 +28,12 @@ from policy_pack.rules.kubernetes_grants import (
 )
 from policy_pack.rules.kubernetes_manifests import MAX_DOCUMENTS, config_group_manifests
 from policy_pack.rules.kubernetes_rbac import kind_key, kubernetes_type
-from policy_pack.rules.resource_types import ACCESS_ENTRY_TYPES, ACCESS_POLICY_ASSOCIATION, POD_IDENTITY_TYPES
+from policy_pack.rules.resource_types import (
+    ACCESS_ENTRY_TYPES,
+    ACCESS_POLICY_ASSOCIATION,
+    HELM_TYPES,
+    POD_IDENTITY_TYPES,
+)
 from tests.policy_helpers import UNKNOWN, analyze, mandatory_messages
 
 TOKEN = re.compile(r"[\"'](kubernetes:[a-z0-9.]*/?[a-z0-9]+:[A-Za-z]+)[\"']")
@@ -56,6 +61,13 @@ def test_every_sdk_token_of_a_rejected_group_is_rejected_in_each_form(group):
     tokens = {t for t in KUBERNETES_TOKENS if t.startswith(f"kubernetes:{group}/")}
     assert tokens and all(is_rejected_kind(kubernetes_type(t)) for t in tokens)
     assert {t.rsplit(":", 1)[1] for t in tokens} >= {"CronJob", "CronJobPatch", "CronJobList"} or group != "batch"
+
+
+def test_every_component_of_the_sdk_that_applies_manifests_is_placed():
+    components = {t for t in KUBERNETES_TOKENS if t.startswith(("kubernetes:yaml/", "kubernetes:kustomize/"))}
+    helm = {t for t in KUBERNETES_TOKENS if t.startswith("kubernetes:helm.sh/")}
+    placed = CHECKED_COMPONENT_TYPES | REJECTED_COMPONENT_TYPES | HELM_TYPES
+    assert len(components) == 3 and len(helm) == 2 and components | helm <= placed
 
 
 def test_no_kind_is_both_checked_and_rejected():

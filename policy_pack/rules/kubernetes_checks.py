@@ -1,6 +1,9 @@
 """The Kubernetes and EKS policies' checks: which resources they read, and how unknown values are handled.
 
-`policies.py` registers them; the pure checks are in `kubernetes_rbac.py` and `eks_identity.py`.
+`policies.py` registers them; the pure checks are in `kubernetes_rbac.py`, `kubernetes_grants.py` and
+`eks_identity.py`, and `kubernetes_manifests.py` finds the objects a resource declares. The sets of kinds and tokens
+read (`CHECKED_KINDS`, `CHECKED_COMPONENT_TYPES`) and rejected (`kubernetes_grants.is_rejected_kind`,
+`REJECTED_COMPONENT_TYPES`, `eks_identity.EKS_REJECTED`) are what the type table places.
 """
 
 from __future__ import annotations
