@@ -26,7 +26,7 @@ from policy_pack.rules.kubernetes_grants import (
     check_secret,
     is_rejected_kind,
 )
-from policy_pack.rules.kubernetes_manifests import MAX_DOCUMENTS, config_group_manifests
+from policy_pack.rules.kubernetes_manifests import IN_PROGRAM_COMPONENT_TYPES, MAX_DOCUMENTS, config_group_manifests
 from policy_pack.rules.kubernetes_rbac import kind_key, kubernetes_type
 from policy_pack.rules.resource_types import (
     ACCESS_ENTRY_TYPES,
@@ -64,10 +64,11 @@ def test_every_sdk_token_of_a_rejected_group_is_rejected_in_each_form(group):
 
 
 def test_every_component_of_the_sdk_that_applies_manifests_is_placed():
-    components = {t for t in KUBERNETES_TOKENS if t.startswith(("kubernetes:yaml/", "kubernetes:kustomize/"))}
-    helm = {t for t in KUBERNETES_TOKENS if t.startswith("kubernetes:helm.sh/")}
-    placed = CHECKED_COMPONENT_TYPES | REJECTED_COMPONENT_TYPES | HELM_TYPES
-    assert len(components) == 3 and len(helm) == 2 and components | helm <= placed
+    prefixes = ("kubernetes:yaml", "kubernetes:kustomize", "kubernetes:helm.sh/")
+    # Resources only: the invokes (`kubernetes:yaml:decode`, `kubernetes:kustomize:directory`) are lower case.
+    components = {t for t in KUBERNETES_TOKENS if t.startswith(prefixes) and t.rsplit(":", 1)[1][0].isupper()}
+    placed = CHECKED_COMPONENT_TYPES | REJECTED_COMPONENT_TYPES | HELM_TYPES | IN_PROGRAM_COMPONENT_TYPES
+    assert len(components) == 10 and components <= placed, components - placed
 
 
 def test_no_kind_is_both_checked_and_rejected():

@@ -20,6 +20,17 @@ from .unknowns import Unknown
 CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup"
 CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile"
 KUSTOMIZE_DIRECTORY = "kubernetes:kustomize/v2:Directory"
+# Components the program renders itself (in the SDK, not the provider), registering every object as a resource of its
+# own, which the pack checks as declared; the component holds nothing to check.
+IN_PROGRAM_COMPONENT_TYPES = frozenset(
+    {
+        "kubernetes:yaml:ConfigFile",
+        "kubernetes:yaml:ConfigGroup",
+        "kubernetes:kustomize:Directory",
+        "kubernetes:helm.sh/v2:Chart",
+        "kubernetes:helm.sh/v3:Chart",
+    }
+)
 MAX_DOCUMENTS = 1_000  # more than any hand-written group; a bound on what one resource makes the pack read
 LIST_DEPTH = 8  # `kind: List` inside `kind: List`: the provider flattens them; deeper is not a manifest
 
