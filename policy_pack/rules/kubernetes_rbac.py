@@ -256,7 +256,8 @@ def rule_findings(rule: dict[str, Any]) -> list[RuleFinding]:
         findings.append(RuleFinding("verbs", stars, "has '*' in verbs; name each one", "a name, not '*'"))
     if stars := _positions(rule, "resources", lambda value: "*" in value):
         findings.append(RuleFinding("resources", stars, "has '*' in resources; name each one", "a name, not '*'"))
-    if secrets := _positions(rule, "resources", lambda resource: resource.split("/")[0] == "secrets"):
+    # RBAC matches names exactly, so `Secrets` grants nothing; it is refused anyway rather than trusted.
+    if secrets := _positions(rule, "resources", lambda resource: resource.split("/")[0].strip().lower() == "secrets"):
         findings.append(
             RuleFinding(
                 "resources",
