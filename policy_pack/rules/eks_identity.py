@@ -1,4 +1,5 @@
-"""How IAM identities reach EKS clusters: access entries, access policies, and aws-auth as the authenticator reads it.
+"""How IAM identities reach EKS clusters: access entries, access policies, and aws-auth as the authenticator reads it;
+and how IAM roles reach pods (IRSA annotations, add-on pod identities) or compute (node groups, Fargate), rejected.
 
 aws-iam-authenticator (pkg/mapper/configmap) converts `mapRoles` and `mapUsers` from YAML to JSON and decodes them
 with Go's encoding/json: keys match case-insensitively (`Groups`, `gRoUpS`), a value of the wrong type is skipped
