@@ -5,15 +5,20 @@ The verdicts on whole resources are in tests/redteam/cases/kubernetes.yaml (test
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pulumi_aws
 import pulumi_kubernetes
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from components.cluster_identity import kubeconfig
+from components.stack_config import EksCluster
 from policy_pack.rules.eks_identity import ADDON_TYPES, EKS_REJECTED, check_addon, check_service_account
 from policy_pack.rules.kubernetes_checks import CHECKED_COMPONENT_TYPES, CHECKED_KINDS, REJECTED_COMPONENT_TYPES
 from policy_pack.rules.kubernetes_grants import (
@@ -27,6 +32,7 @@ from policy_pack.rules.kubernetes_grants import (
     is_rejected_kind,
 )
 from policy_pack.rules.kubernetes_manifests import IN_PROGRAM_COMPONENT_TYPES, MAX_DOCUMENTS, config_group_manifests
+from policy_pack.rules.kubernetes_provider import check_kubeconfig
 from policy_pack.rules.kubernetes_rbac import kind_key, kubernetes_type
 from policy_pack.rules.resource_types import (
     ACCESS_ENTRY_TYPES,
@@ -151,7 +157,7 @@ def test_any_shape_is_judged_without_raising_or_saying_none(props):
         *check_service_account(props),
         *check_addon(props),
         *check_csi_driver(props),
-        *config_group_manifests({"objs": [props], "yaml": str(props)}).problems,
+        *config_group_manifests({"objs": [props], "yaml": json.dumps(props)}).problems,
     ]
     assert all(isinstance(m, str) and "None" not in m for m in messages)
 
@@ -161,3 +167,41 @@ def test_any_shape_is_judged_without_raising_or_saying_none(props):
 def test_any_addon_configuration_is_read_or_rejected_with_a_reason(text):
     for message in check_addon({"configurationValues": text}):
         assert message.startswith("the add-on's configurationValues")
+
+
+def program_kubeconfig(role_arn: str | None = None) -> dict[str, Any]:
+    cluster = EksCluster("prod-eks", "eu-west-1")
+    return kubeconfig(cluster, "https://0A1B2C3D4E5F.yl4.eu-west-1.eks.amazonaws.com", "Q0E=", role_arn)
+
+
+@pytest.mark.parametrize("role_arn", [None, "arn:aws:iam::333333333333:role/Axonius-Deploy"])
+def test_the_kubeconfig_the_program_writes_passes(role_arn):
+    assert check_kubeconfig(json.dumps(program_kubeconfig(role_arn))) == []
+    assert check_kubeconfig(yaml.safe_dump(program_kubeconfig(role_arn))) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["eks", "get-token", "--cluster-name=prod-eks", "--region=eu-west-1"], None),
+        (["eks", "get-token", "--cluster-name", "--region", "eu-west-1"], "give it a value"),
+        (["eks", "get-token", "--cluster-name", "c", "--endpoint-url", "https://x"], "'--endpoint-url'"),
+        (["sts", "get-caller-identity"], "not aws eks get-token"),
+    ],
+)
+def test_get_token_flags(args, expected):
+    config = program_kubeconfig()
+    config["users"][0]["user"]["exec"]["args"] = args
+    problems = check_kubeconfig(json.dumps(config))
+    assert (problems == []) if expected is None else any(expected in p for p in problems), problems
+
+
+def test_kubeconfig_keys_are_read_as_client_go_reads_them():
+    text = json.dumps(program_kubeconfig()).replace('"exec"', '"Exec"', 1)
+    assert check_kubeconfig(text.replace('"command": "aws"', '"command": "aws", "COMMAND": "sh"'))
+
+
+@given(st.text(alphabet="{}[]:,\"'&*! \nabceoxsr-/0123456789", max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_any_kubeconfig_text_is_read_or_rejected_with_a_reason(text):
+    assert all(m.startswith("the provider's kubeconfig") and "None" not in m for m in check_kubeconfig(text))

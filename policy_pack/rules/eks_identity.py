@@ -168,9 +168,8 @@ def _configuration_roles(text: Any) -> list[str]:
     if not isinstance(text, str):
         return [f"the add-on's configurationValues is {shown(text)}, not JSON text"]
     try:
-        # Read as the authenticator's text is (a SafeLoader, aliases bounded, duplicate keys refused).
-        strings = list(_strings_of(_as_go(yaml.load(text, Loader=_AuthenticatorLoader), [0], set(), 0)))
-    except (yaml.YAMLError, AwsAuthError, RecursionError):
+        strings = list(_strings_of(go_document(text)))
+    except AwsAuthError:
         return [
             "the add-on's configurationValues cannot be read as JSON or YAML, so the roles it may set cannot be "
             "checked; write plain JSON"
@@ -318,18 +317,24 @@ def parse_aws_auth(text: str) -> list[Any]:
     """A `mapRoles`, `mapUsers` or `mapAccounts` text as the authenticator sees it: a list, keys folded."""
     if _skippable(text):
         return []
+    value = go_document(text)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise AwsAuthError(f"a {type(value).__name__}, not a list")
+    return value
+
+
+def go_document(text: str) -> Any:
+    """YAML (or JSON) text as a Go program decoding it into structs holds it: keys folded, duplicates refused,
+    aliases bounded. Raises AwsAuthError with the reason when it cannot be read that way."""
     try:
         document = yaml.load(text, Loader=_AuthenticatorLoader)  # a SafeLoader subclass
     except yaml.YAMLError as error:
         raise AwsAuthError(f"not one valid YAML document: {' '.join(str(error).split())}") from None
     except RecursionError:
         raise AwsAuthError("nested too deeply") from None
-    value = _as_go(document, [0], set(), 0)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise AwsAuthError(f"a {type(value).__name__}, not a list")
-    return value
+    return _as_go(document, [0], set(), 0)
 
 
 def _text(value: Any) -> Any:

@@ -40,6 +40,7 @@ from .kubernetes_grants import (
     rejected_kind_problems,
 )
 from .kubernetes_manifests import CONFIG_GROUP, config_group_manifests, declared_objects
+from .kubernetes_provider import check_kubeconfig
 from .kubernetes_rbac import (
     BINDING_KINDS,
     RBAC_GROUP,
@@ -194,7 +195,11 @@ _grant_objects_check = _kubernetes_check(
 
 
 def grants_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
-    """Objects that grant outside RBAC, and components whose objects the pack cannot read."""
+    """Objects that grant outside RBAC, components whose objects the pack cannot read, and what a provider runs."""
+    if resource_type == KUBERNETES_PROVIDER:
+        provider = _picked(props, "kubeconfig")
+        yield from _decided(check_kubeconfig(provider.get("kubeconfig")), provider)
+        return
     resolved = resolve(props)
     yield from check_component(resource_type, resolved)
     manifests = config_group_manifests(resolved) if resource_type == CONFIG_GROUP else None
