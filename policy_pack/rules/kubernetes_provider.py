@@ -19,8 +19,9 @@ from .eks_identity import AwsAuthError, go_document
 from .kubernetes_rbac import shown
 from .unknowns import Unknown
 
-# An EKS API endpoint: https://<id>.<cell>.<region>.eks.amazonaws.com (.cn in the China regions).
-EKS_SERVER = re.compile(r"https://[A-Za-z0-9]+\.[a-z0-9]+\.[a-z0-9-]+\.eks\.amazonaws\.com(\.cn)?/?")
+# An EKS API endpoint: https://<id>.<cell>.<region>.eks.amazonaws.com (.com.cn in the China regions; dual-stack
+# endpoints under api.aws). Only AWS can hold names in those domains.
+EKS_SERVER = re.compile(r"https://[A-Za-z0-9]+\.[a-z0-9]+\.[a-z0-9-]+\.eks\.(amazonaws\.com(\.cn)?|api\.aws)/?")
 GET_TOKEN = ("eks", "get-token")
 GET_TOKEN_FLAGS = frozenset({"--cluster-name", "--cluster-id", "--region", "--role-arn"})
 WHAT_TO_DO = "use the kubeconfig the program writes (aws eks get-token to the cluster's EKS endpoint)"
