@@ -28,6 +28,7 @@ from .eks_identity import (
     is_aws_auth,
 )
 from .kubernetes_grants import (
+    CONFIG_MAP_KINDS,
     CRD_KINDS,
     CSI_DRIVER_KINDS,
     FILE_COMPONENT_TYPES,
@@ -36,6 +37,7 @@ from .kubernetes_grants import (
     check_csi_driver,
     check_custom_resource_definition,
     check_secret,
+    check_system_object,
     is_rejected_kind,
     rejected_kind_problems,
 )
@@ -76,13 +78,12 @@ DEFAULT_ALLOWED_CLUSTER_ROLES = ("view",)
 # The kinds each check reads, as (group, lower-case kind), whatever the version or the Patch/List form.
 RBAC_ROLE_KINDS = kind_keys(RBAC_GROUP, *ROLE_KINDS)
 RBAC_BINDING_KINDS = kind_keys(RBAC_GROUP, *BINDING_KINDS)
-CONFIG_MAP_KINDS = kind_keys("", "ConfigMap")
 IDENTITY_MAPPING_KINDS = kind_keys(IAM_IDENTITY_MAPPING_GROUP, "IAMIdentityMapping")
 SERVICE_ACCOUNT_KINDS = kind_keys("", "ServiceAccount")
-# For the type table: every kind a check reads (beside those rejected outright: kubernetes_grants.is_rejected_kind).
-CHECKED_KINDS = (
-    RBAC_ROLE_KINDS | RBAC_BINDING_KINDS | CONFIG_MAP_KINDS | IDENTITY_MAPPING_KINDS | SERVICE_ACCOUNT_KINDS
-) | (SECRET_KINDS | CRD_KINDS | CSI_DRIVER_KINDS)
+# Read by kubernetes-no-grants-outside-rbac (beside the kinds it rejects outright: kubernetes_grants.is_rejected_kind).
+GRANT_KINDS = CONFIG_MAP_KINDS | SECRET_KINDS | CRD_KINDS | CSI_DRIVER_KINDS
+# For the type table: every kind a check reads.
+CHECKED_KINDS = RBAC_ROLE_KINDS | RBAC_BINDING_KINDS | IDENTITY_MAPPING_KINDS | SERVICE_ACCOUNT_KINDS | GRANT_KINDS
 # Component tokens read here: a ConfigGroup's inline objects; ConfigFile and Directory are rejected (check_component).
 CHECKED_COMPONENT_TYPES = frozenset({CONFIG_GROUP})
 REJECTED_COMPONENT_TYPES = FILE_COMPONENT_TYPES
@@ -94,7 +95,13 @@ Reads = frozenset[tuple[str, str]] | Callable[[KubernetesType], bool]
 ROLE_FIELDS = (("rules",), ("aggregationRule",), ("metadata", "labels"))
 BINDING_FIELDS = (("roleRef",), ("subjects",))
 CONFIG_MAP_FIELDS = (("metadata", "name"), ("metadata", "namespace"), ("data",))
-GRANT_FIELDS = (("type",), ("metadata", "annotations"), ("spec", "conversion"), ("spec", "tokenRequests"))
+GRANT_FIELDS = (
+    ("type",),
+    ("metadata", "annotations"),
+    ("metadata", "namespace"),
+    ("spec", "conversion"),
+    ("spec", "tokenRequests"),
+)
 SERVICE_ACCOUNT_FIELDS = (("metadata", "annotations"),)
 
 
@@ -180,15 +187,17 @@ _service_account_check = _kubernetes_check(
 def _grant_object(declared: KubernetesType, obj: Any) -> list[str]:
     if is_rejected_kind(declared):
         return rejected_kind_problems(declared)
+    if kind_key(declared) in CONFIG_MAP_KINDS:
+        return check_system_object(declared, obj)
     if kind_key(declared) in SECRET_KINDS:
-        return check_secret(obj)
+        return [*check_system_object(declared, obj), *check_secret(obj)]
     if kind_key(declared) in CSI_DRIVER_KINDS:
         return check_csi_driver(obj)
     return check_custom_resource_definition(obj)
 
 
 _grant_objects_check = _kubernetes_check(
-    lambda declared: is_rejected_kind(declared) or kind_key(declared) in SECRET_KINDS | CRD_KINDS | CSI_DRIVER_KINDS,
+    lambda declared: is_rejected_kind(declared) or kind_key(declared) in GRANT_KINDS,
     _grant_object,
     GRANT_FIELDS,
 )

@@ -53,6 +53,11 @@ GITOPS_GROUPS = frozenset(
 )
 GITOPS_GROUP_SUFFIXES = (".toolkit.fluxcd.io", ".argoproj.io")
 SECRET_KINDS = kind_keys("", "Secret")
+CONFIG_MAP_KINDS = kind_keys("", "ConfigMap")
+# Namespaces whose ConfigMaps and Secrets configure the cluster's own components: CoreDNS and kube-proxy (where
+# in-cluster traffic, tokens included, goes), extension-apiserver-authentication (whom aggregated API servers trust
+# to name the caller), cluster-info (how nodes trust the cluster). aws-auth is read by eks-identity-mappings.
+SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public"})
 CRD_KINDS = kind_keys("apiextensions.k8s.io", "CustomResourceDefinition")
 CSI_DRIVER_KINDS = kind_keys("storage.k8s.io", "CSIDriver")
 # Components whose objects come from files or directories the pack cannot read.
@@ -105,6 +110,21 @@ def rejected_kind_problems(declared: KubernetesType) -> list[str]:
             f"this stack instead"
         ]
     return [f"{what}: {reason}; {TO_DO}" for kinds, reason in REJECTED_KIND_REASONS if kind_key(declared) in kinds]
+
+
+def check_system_object(declared: KubernetesType, obj: Any) -> list[str]:
+    """A ConfigMap or Secret in kube-system or kube-public (but aws-auth), which the cluster's components read."""
+    metadata = obj.get("metadata") if isinstance(obj, dict) else None
+    if not isinstance(metadata, dict) or metadata.get("namespace") not in SYSTEM_NAMESPACES:
+        return []
+    name = metadata.get("name")
+    if kind_key(declared) in CONFIG_MAP_KINDS and name == "aws-auth" and metadata["namespace"] == "kube-system":
+        return []
+    return [
+        f"the {declared.kind} {shown(name)} in {metadata['namespace']} configures the cluster's own components "
+        f"(CoreDNS, kube-proxy, whom the API server's extensions trust), which can send others' traffic and tokens "
+        f"elsewhere; {TO_DO}"
+    ]
 
 
 def check_secret(obj: Any) -> list[str]:
