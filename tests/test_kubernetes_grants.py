@@ -25,6 +25,7 @@ from policy_pack.rules.kubernetes_grants import (
     ADMISSION_KINDS,
     API_SERVICE_KINDS,
     CREDENTIAL_KINDS,
+    ENDPOINT_KINDS,
     WORKLOAD_KINDS,
     check_csi_driver,
     check_custom_resource_definition,
@@ -58,7 +59,7 @@ KUBERNETES_TOKENS = source_tokens(Path(pulumi_kubernetes.__file__).parent, TOKEN
 
 def test_every_kind_named_is_spelled_as_the_sdk_spells_it():
     sdk_kinds = {kind_key(declared) for token in KUBERNETES_TOKENS if (declared := kubernetes_type(token))}
-    named = ADMISSION_KINDS | WORKLOAD_KINDS | CREDENTIAL_KINDS | API_SERVICE_KINDS | CHECKED_KINDS
+    named = ADMISSION_KINDS | WORKLOAD_KINDS | CREDENTIAL_KINDS | API_SERVICE_KINDS | ENDPOINT_KINDS | CHECKED_KINDS
     assert named - NOT_IN_THE_SDK <= sdk_kinds, named - NOT_IN_THE_SDK - sdk_kinds
 
 

@@ -39,6 +39,7 @@ CREDENTIAL_KINDS = kind_keys("certificates.k8s.io", "CertificateSigningRequest",
     "authentication.k8s.io", "TokenRequest"
 )
 API_SERVICE_KINDS = kind_keys("apiregistration.k8s.io", "APIService")
+ENDPOINT_KINDS = kind_keys("", "Endpoints") | kind_keys("discovery.k8s.io", "EndpointSlice")
 # Controllers that apply what another object points at (a git repository, a chart, a package, an operator).
 GITOPS_GROUPS = frozenset(
     {
@@ -82,6 +83,11 @@ REJECTED_KIND_REASONS: tuple[tuple[frozenset[tuple[str, str]], str], ...] = (
         CREDENTIAL_KINDS,
         "it mints credentials: a signed client certificate authenticates as whoever its subject names, a token as "
         "its service account",
+    ),
+    (
+        ENDPOINT_KINDS,
+        "endpoints join an existing service's traffic (an EndpointSlice by its kubernetes.io/service-name label), "
+        "the API server's own `kubernetes` service included, whose clients send their service-account tokens",
     ),
     (
         API_SERVICE_KINDS,
