@@ -5,7 +5,9 @@ token of the account it names; an admission webhook or policy is sent (and may r
 Secrets included; a GitOps object (Flux, Argo CD, ...) applies manifests from elsewhere, which the pack never sees; a
 workload runs code with a service account's token (any account of its namespace, by name); a certificate signing
 request or a TokenRequest mints credentials; an APIService or a CRD conversion webhook has the API server send
-requests, with what they carry, to a service of the author's choosing. The inventory needs none of them.
+requests, with what they carry, to a service of the author's choosing; Endpoints join an existing service's traffic;
+a CSIDriver asking for tokenRequests receives the tokens of the pods mounting it; kube-system's ConfigMaps and
+Secrets configure the cluster's own components. The inventory needs none of them.
 
 Kinds are (group, lower-case kind) pairs, whatever the version or the Patch/List form, so every spelling (typed
 resource, CustomResource token, ConfigGroup manifest) meets the same rule.
