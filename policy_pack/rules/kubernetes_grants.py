@@ -46,6 +46,7 @@ ENDPOINT_KINDS = kind_keys("", "Endpoints") | kind_keys("discovery.k8s.io", "End
 GITOPS_GROUPS = frozenset(
     {
         "argoproj.io",
+        "core.oam.dev",
         "fleet.cattle.io",
         "helm.cattle.io",
         "kappctrl.k14s.io",
@@ -54,7 +55,7 @@ GITOPS_GROUPS = frozenset(
         "pkg.crossplane.io",
     }
 )
-GITOPS_GROUP_SUFFIXES = (".toolkit.fluxcd.io", ".argoproj.io")
+GITOPS_GROUP_SUFFIXES = (".fluxcd.io", ".argoproj.io")  # Flux v2 (*.toolkit.fluxcd.io) and v1 (helm.fluxcd.io)
 SECRET_KINDS = kind_keys("", "Secret")
 CONFIG_MAP_KINDS = kind_keys("", "ConfigMap")
 # Namespaces whose ConfigMaps and Secrets configure the cluster's own components: CoreDNS and kube-proxy (where
