@@ -48,8 +48,8 @@ CLUSTER_NAME = r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$"
 REGION = r"^[a-z]{2,4}(-[a-z]+)+-\d+$"
 K8S_NAME = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
 K8S_SUBJECT = r"^[A-Za-z0-9][A-Za-z0-9:@._-]{0,252}$"
-API_GROUP = r"^(|[a-z0-9]([-a-z0-9.]*[a-z0-9])?)$"
-RESOURCE_NAME = r"^[a-z][a-z0-9.-]*$"
+API_GROUP = r"^(|\*|[a-z0-9]([-a-z0-9.]*[a-z0-9])?)$"
+RESOURCE_NAME = r"^[a-z][a-z0-9.-]*(/[a-z][a-z0-9.-]*)?$"
 ORGANIZATIONAL_UNIT = r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$"
 
 IAM_NAME_TEXT = "1 to 64 characters of letters, digits and _+=,.@-"
@@ -288,12 +288,12 @@ class RbacRule(_Contract):
     api_groups: list[str] = Field(
         min_length=1,
         description='a non-empty list of API groups ("" is core)',
-        json_schema_extra=_items(API_GROUP, 'an API group name or "" (core)'),
+        json_schema_extra=_items(API_GROUP, 'an API group name, "" (core) or "*" (every group)'),
     )
     resources: list[str] = Field(
         min_length=1,
         description="a non-empty list of resource names such as pods",
-        json_schema_extra=_items(RESOURCE_NAME, "a resource name such as pods (no '*', no subresources)"),
+        json_schema_extra=_items(RESOURCE_NAME, "a resource name such as pods or pods/status (no '*')"),
     )
     verbs: list[RbacVerb] = Field(min_length=1, description="a non-empty list of get, list, watch")
 

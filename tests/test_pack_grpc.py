@@ -108,6 +108,11 @@ RESOURCE_CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         binding("cluster-admin"),
     ),
     "eks-identity-mappings": (types.ACCESS_ENTRY, access_entry("STANDARD"), access_entry("EC2_LINUX")),
+    "kubernetes-no-grants-outside-rbac": (
+        "kubernetes:core/v1:Secret",
+        {"metadata": {"name": "s"}, "type": "Opaque"},
+        {"metadata": {"name": "s"}, "type": "kubernetes.io/service-account-token"},
+    ),
 }
 
 

@@ -112,7 +112,10 @@ def test_full_config_parses(catalog):
         ),
         ({"eks": {"rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]}}, "resources[0]"),
         ({"eks": {"rules": [{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["get"]}]}}, "'pods/exec'"),
-        ({"eks": {"rules": [{"apiGroups": ["*"], "resources": ["pods"], "verbs": ["get"]}]}}, "apiGroups[0]: '*'"),
+        (
+            {"eks": {"rules": [{"apiGroups": ["Apps"], "resources": ["pods"], "verbs": ["get"]}]}},
+            "apiGroups[0]: 'Apps'",
+        ),
         (
             {"eks": {"rules": [{"resources": ["pods"], "verbs": ["get"]}]}},
             "eks.rules[0].apiGroups: missing; expected a non-empty list",
@@ -136,6 +139,8 @@ def test_each_rule_names_key_value_and_what_is_accepted(catalog, raw, expected):
         {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["get"]},
         {"apiGroups": [""], "resources": ["*"], "verbs": ["get"]},
         {"apiGroups": ["*"], "resources": ["pods"], "verbs": ["get"]},
+        {"apiGroups": [""], "resources": ["pods/status"], "verbs": ["get"]},
+        {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
         {"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "patch"]},
     ],
 )

@@ -1,4 +1,5 @@
-"""How IAM identities reach EKS clusters: access entries, access policies, and aws-auth as the authenticator reads it.
+"""How IAM identities reach EKS clusters: access entries, access policies, and aws-auth as the authenticator reads it;
+and how IAM roles reach pods (IRSA annotations, add-on pod identities) or compute (node groups, Fargate), rejected.
 
 aws-iam-authenticator (pkg/mapper/configmap) converts `mapRoles` and `mapUsers` from YAML to JSON and decodes them
 with Go's encoding/json: keys match case-insensitively (`Groups`, `gRoUpS`), a value of the wrong type is skipped
@@ -15,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .kubernetes_rbac import name_problem, shown
+from .kubernetes_rbac import annotations_named, name_problem, shown
 from .unknowns import Unknown
 
 VIEW_POLICY_ARN = re.compile(r"arn:aws[a-z-]*:eks::aws:cluster-access-policy/AmazonEKSViewPolicy")
@@ -25,6 +26,41 @@ AWS_AUTH_KEYS = ("mapRoles", "mapUsers", "mapAccounts")
 # Fields of the authenticator's RoleMapping and UserMapping that hold strings (pkg/config/types.go).
 STRING_FIELDS = ("rolearn", "userarn", "username", "userid")
 ACCOUNT_ID = re.compile(r"\d{12}")
+# EKS add-ons hand IAM roles to their pods through these fields (pulumi-aws and aws-native spell them alike).
+ADDON_TYPES = frozenset({"aws:eks/addon:Addon", "aws-native:eks:Addon"})
+ADDON_ROLE_FIELDS = ("podIdentityAssociations", "serviceAccountRoleArn", "configurationValues")
+# An IAM role ARN, or a key setting one (`eks.amazonaws.com/role-arn`, `roleArn`), in an add-on's configuration.
+ROLE_SETTING = re.compile(r"arn:aws[a-z-]*:iam::[^:]*:role/|role-?arn", re.IGNORECASE)
+# EKS resources that hand an IAM role to compute, or let identities the stack does not show into a cluster.
+EKS_REJECTED: dict[str, str] = {
+    **dict.fromkeys(
+        ("aws:eks/nodeGroup:NodeGroup", "aws-native:eks:Nodegroup"),
+        "runs EC2 nodes as its node role, and they join the cluster as system:nodes (able to read the Secrets of "
+        "their pods)",
+    ),
+    **dict.fromkeys(
+        ("aws:eks/fargateProfile:FargateProfile", "aws-native:eks:FargateProfile"),
+        "runs pods on Fargate with its pod execution role, as nodes of the cluster",
+    ),
+    **dict.fromkeys(
+        ("aws:eks/identityProviderConfig:IdentityProviderConfig", "aws-native:eks:IdentityProviderConfig"),
+        "lets an OIDC issuer's tokens into the cluster, under the user names and groups the issuer writes in them",
+    ),
+    **dict.fromkeys(
+        ("aws:eks/capability:Capability", "aws-native:eks:Capability"),
+        "runs a managed controller (Argo CD, ACK, kro) with an IAM role, applying what it is pointed at, which the "
+        "pack never sees",
+    ),
+    **dict.fromkeys(
+        ("aws:eks/cluster:Cluster", "aws-native:eks:Cluster"),
+        "creates a cluster: its creator becomes cluster-admin and its service role is handed to EKS",
+    ),
+}
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"  # EKS's pod identity webhook reads it off the ServiceAccount
+NO_POD_IDENTITY = (
+    "the pack cannot see what that role grants, so it cannot be verified; the inventory needs no pod identity: "
+    "remove it"
+)
 NODE_BUDGET = 100_000  # values visited in one aws-auth key; aliases can make a small text enormous
 DEPTH_LIMIT = 64
 
@@ -99,6 +135,63 @@ def check_iam_identity_mapping(props: dict[str, Any]) -> list[str]:
     if not isinstance(spec, dict):
         return [f"the IAMIdentityMapping's spec is {shown(spec)}, not an object"]
     return check_names(spec.get("username"), spec.get("groups"), "the IAMIdentityMapping's")
+
+
+def check_service_account(obj: Any) -> list[str]:
+    """IRSA: a ServiceAccount (or a patch of one) annotated with a role hands that role to every pod running as it."""
+    found = annotations_named(obj, IRSA_ANNOTATION) if isinstance(obj, dict) else []
+    return [
+        f"the ServiceAccount's annotation {key!r} hands role {shown(role)} to every pod that runs as the account "
+        f"(IRSA); {NO_POD_IDENTITY}"
+        for key, role in found
+    ]
+
+
+def check_addon(props: dict[str, Any]) -> list[str]:
+    """An EKS add-on whose pods get an IAM role: `podIdentityAssociations` or `serviceAccountRoleArn` (IRSA)."""
+    problems = []
+    associations = props.get("podIdentityAssociations")
+    if associations not in (None, []) and not isinstance(associations, Unknown):
+        problems.append(
+            f"the add-on's podIdentityAssociations {shown(associations)} hand roles to its pods; {NO_POD_IDENTITY}"
+        )
+    role = props.get("serviceAccountRoleArn")
+    if role not in (None, "") and not isinstance(role, Unknown):
+        problems.append(f"the add-on's serviceAccountRoleArn hands role {shown(role)} to its pods; {NO_POD_IDENTITY}")
+    return problems + _configuration_roles(props.get("configurationValues"))
+
+
+def _configuration_roles(text: Any) -> list[str]:
+    """Role settings in an add-on's `configurationValues` (JSON or YAML), e.g. a service account's IRSA annotation."""
+    if text is None or isinstance(text, Unknown):
+        return []
+    if not isinstance(text, str):
+        return [f"the add-on's configurationValues is {shown(text)}, not JSON text"]
+    try:
+        strings = list(_strings_of(go_document(text)))
+    except AwsAuthError:
+        return [
+            "the add-on's configurationValues cannot be read as JSON or YAML, so the roles it may set cannot be "
+            "checked; write plain JSON"
+        ]
+    if found := sorted({value for value in strings if ROLE_SETTING.search(value)}):
+        return [
+            f"the add-on's configurationValues set an IAM role for its pods ({', '.join(found)}); {NO_POD_IDENTITY}"
+        ]
+    return []
+
+
+def _strings_of(value: Any) -> Iterator[str]:
+    """Every key and string value in `value` (already bounded by `_as_go`)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_of(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings_of(item)
 
 
 def is_aws_auth(obj: dict[str, Any]) -> bool:
@@ -224,18 +317,24 @@ def parse_aws_auth(text: str) -> list[Any]:
     """A `mapRoles`, `mapUsers` or `mapAccounts` text as the authenticator sees it: a list, keys folded."""
     if _skippable(text):
         return []
+    value = go_document(text)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise AwsAuthError(f"a {type(value).__name__}, not a list")
+    return value
+
+
+def go_document(text: str) -> Any:
+    """YAML (or JSON) text as a Go program decoding it into structs holds it: keys folded, duplicates refused,
+    aliases bounded. Raises AwsAuthError with the reason when it cannot be read that way."""
     try:
         document = yaml.load(text, Loader=_AuthenticatorLoader)  # a SafeLoader subclass
     except yaml.YAMLError as error:
         raise AwsAuthError(f"not one valid YAML document: {' '.join(str(error).split())}") from None
     except RecursionError:
         raise AwsAuthError("nested too deeply") from None
-    value = _as_go(document, [0], set(), 0)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise AwsAuthError(f"a {type(value).__name__}, not a list")
-    return value
+    return _as_go(document, [0], set(), 0)
 
 
 def _text(value: Any) -> Any:

@@ -1,6 +1,9 @@
 """The Kubernetes and EKS policies' checks: which resources they read, and how unknown values are handled.
 
-`policies.py` registers them; the pure checks are in `kubernetes_rbac.py` and `eks_identity.py`.
+`policies.py` registers them; the pure checks are in `kubernetes_rbac.py`, `kubernetes_grants.py` and
+`eks_identity.py`, and `kubernetes_manifests.py` finds the objects a resource declares. The sets of kinds and tokens
+read (`CHECKED_KINDS`, `CHECKED_COMPONENT_TYPES`) and rejected (`kubernetes_grants.is_rejected_kind`,
+`REJECTED_COMPONENT_TYPES`, `eks_identity.EKS_REJECTED`) are what the type table places.
 """
 
 from __future__ import annotations
@@ -11,14 +14,35 @@ from typing import Any
 from pulumi_policy import ReportViolation, StackValidationArgs
 
 from .eks_identity import (
+    ADDON_ROLE_FIELDS,
+    ADDON_TYPES,
+    EKS_REJECTED,
     aws_auth_groups,
     check_access_entry,
     check_access_policy_association,
+    check_addon,
     check_aws_auth_data,
     check_iam_identity_mapping,
     check_mapping,
+    check_service_account,
     is_aws_auth,
 )
+from .kubernetes_grants import (
+    CONFIG_MAP_KINDS,
+    CRD_KINDS,
+    CSI_DRIVER_KINDS,
+    FILE_COMPONENT_TYPES,
+    SECRET_KINDS,
+    check_component,
+    check_csi_driver,
+    check_custom_resource_definition,
+    check_secret,
+    check_system_object,
+    is_rejected_kind,
+    rejected_kind_problems,
+)
+from .kubernetes_manifests import CONFIG_GROUP, config_group_manifests, declared_objects
+from .kubernetes_provider import check_kubeconfig
 from .kubernetes_rbac import (
     BINDING_KINDS,
     RBAC_GROUP,
@@ -32,8 +56,9 @@ from .kubernetes_rbac import (
     check_role,
     claimed_objects,
     claimed_type,
+    kind_key,
+    kind_keys,
     kubernetes_type,
-    objects,
     same_kind,
     shown,
 )
@@ -50,13 +75,34 @@ from .unknowns import Unknown, not_yet_known, resolve, unknowns
 AWS_AUTH_MAPPING_KEY = "mapKind"  # marks an aws-auth mapping among other dynamic resources
 IAM_IDENTITY_MAPPING_GROUP = "iamauthenticator.k8s.aws"  # aws-iam-authenticator's CRD backend
 DEFAULT_ALLOWED_CLUSTER_ROLES = ("view",)
+# The kinds each check reads, as (group, lower-case kind), whatever the version or the Patch/List form.
+RBAC_ROLE_KINDS = kind_keys(RBAC_GROUP, *ROLE_KINDS)
+RBAC_BINDING_KINDS = kind_keys(RBAC_GROUP, *BINDING_KINDS)
+IDENTITY_MAPPING_KINDS = kind_keys(IAM_IDENTITY_MAPPING_GROUP, "IAMIdentityMapping")
+SERVICE_ACCOUNT_KINDS = kind_keys("", "ServiceAccount")
+# Read by kubernetes-no-grants-outside-rbac (beside the kinds it rejects outright: kubernetes_grants.is_rejected_kind).
+GRANT_KINDS = CONFIG_MAP_KINDS | SECRET_KINDS | CRD_KINDS | CSI_DRIVER_KINDS
+# For the type table: every kind a check reads.
+CHECKED_KINDS = RBAC_ROLE_KINDS | RBAC_BINDING_KINDS | IDENTITY_MAPPING_KINDS | SERVICE_ACCOUNT_KINDS | GRANT_KINDS
+# Component tokens read here: a ConfigGroup's inline objects; ConfigFile and Directory are rejected (check_component).
+CHECKED_COMPONENT_TYPES = frozenset({CONFIG_GROUP})
+REJECTED_COMPONENT_TYPES = FILE_COMPONENT_TYPES
 
 Check = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Iterable[str]]  # as policies.resource_policy takes
 ObjectCheck = Callable[[KubernetesType, Any], list[str]]
+Reads = frozenset[tuple[str, str]] | Callable[[KubernetesType], bool]
 # What each Kubernetes check reads: an unknown value anywhere else does not hold it up during preview.
 ROLE_FIELDS = (("rules",), ("aggregationRule",), ("metadata", "labels"))
 BINDING_FIELDS = (("roleRef",), ("subjects",))
 CONFIG_MAP_FIELDS = (("metadata", "name"), ("metadata", "namespace"), ("data",))
+GRANT_FIELDS = (
+    ("type",),
+    ("metadata", "annotations"),
+    ("metadata", "namespace"),
+    ("spec", "conversion"),
+    ("spec", "tokenRequests"),
+)
+SERVICE_ACCOUNT_FIELDS = (("metadata", "annotations"),)
 
 
 def _unknown_fields(obj: Any, fields: Sequence[tuple[str, ...]]) -> list[Unknown]:
@@ -69,28 +115,34 @@ def _unknown_fields(obj: Any, fields: Sequence[tuple[str, ...]]) -> list[Unknown
     return found
 
 
-def _kubernetes_check(group: str, kinds: Sequence[str], check_object: ObjectCheck, fields: Sequence) -> Check:
-    """Run `check_object` on every object of the given kinds a Kubernetes resource declares (each List item too);
-    report what is found among known values, then name what is not known yet."""
+def _kubernetes_check(reads: Reads, check_object: ObjectCheck, fields: Sequence) -> Check:
+    """Run `check_object` on every object a Kubernetes resource declares (each List item and ConfigGroup manifest
+    too) of a kind `reads` (a set of (group, lower-case kind), or a test of the type); report what is found among
+    known values, then name what is not known yet."""
+    applies = reads if callable(reads) else lambda declared: kind_key(declared) in reads
 
     def check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
+        resolved = resolve(props)
         declared = kubernetes_type(resource_type)
         if declared is None:
             return
-        resolved = resolve(props)
-        claims = [(label, claimed_type(declared, obj)) for label, obj in claimed_objects(declared, resolved)]
-        if not any(t is not None and t.is_kind(group, *kinds) for t in (declared, *(c for _, c in claims))):
-            return
-        for label, claimed in claims:
-            if claimed is not None and not same_kind(declared, claimed):
-                yield (
-                    f"{label}its type {resource_type} and its apiVersion/kind ({claimed.group or 'core'}, "
-                    f"{claimed.kind}) disagree, so which object the provider writes cannot be told; make them match"
-                )
+        if resource_type != CONFIG_GROUP:
+            claims = [(label, claimed_type(declared, obj)) for label, obj in claimed_objects(declared, resolved)]
+            if not any(t is not None and applies(t) for t in (declared, *(c for _, c in claims))):
                 return
+            for label, claimed in claims:
+                if claimed is not None and not same_kind(declared, claimed):
+                    yield (
+                        f"{label}its type {resource_type} and its apiVersion/kind ({claimed.group or 'core'}, "
+                        f"{claimed.kind}) disagree, so which object the provider writes cannot be told; make them match"
+                    )
+                    return
+        found = declared_objects(resource_type, resolved)
         pending = [resolved["items"]] if isinstance(resolved.get("items"), Unknown) else []
-        for label, obj in objects(declared, resolved):
-            yield from (f"{label}{problem}" for problem in check_object(declared, obj))
+        for label, object_type, obj in found.objects:
+            if not applies(object_type):
+                continue
+            yield from (f"{label}{problem}" for problem in check_object(object_type, obj))
             pending.extend(_unknown_fields(obj, fields))
         if pending:
             raise not_yet_known(unknown.path for unknown in pending)
@@ -114,7 +166,7 @@ def _identity_mapping_object(declared: KubernetesType, obj: Any) -> list[str]:
     return check_iam_identity_mapping(obj) if isinstance(obj, dict) else [f"{shown(obj)} is not an object"]
 
 
-_role_check = _kubernetes_check(RBAC_GROUP, ROLE_KINDS, _role_object, ROLE_FIELDS)
+_role_check = _kubernetes_check(RBAC_ROLE_KINDS, _role_object, ROLE_FIELDS)
 
 
 def rbac_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
@@ -124,11 +176,53 @@ def rbac_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str
     return _role_check(resource_type, props, config)
 
 
-binding_check = _kubernetes_check(RBAC_GROUP, BINDING_KINDS, _binding_object, BINDING_FIELDS)
-_aws_auth_check = _kubernetes_check("", ("ConfigMap",), _config_map_object, CONFIG_MAP_FIELDS)
-_identity_mapping_check = _kubernetes_check(
-    IAM_IDENTITY_MAPPING_GROUP, ("IAMIdentityMapping",), _identity_mapping_object, (("spec",),)
+binding_check = _kubernetes_check(RBAC_BINDING_KINDS, _binding_object, BINDING_FIELDS)
+_aws_auth_check = _kubernetes_check(CONFIG_MAP_KINDS, _config_map_object, CONFIG_MAP_FIELDS)
+_identity_mapping_check = _kubernetes_check(IDENTITY_MAPPING_KINDS, _identity_mapping_object, (("spec",),))
+_service_account_check = _kubernetes_check(
+    SERVICE_ACCOUNT_KINDS, lambda _, obj: check_service_account(obj), SERVICE_ACCOUNT_FIELDS
 )
+
+
+def _grant_object(declared: KubernetesType, obj: Any) -> list[str]:
+    if is_rejected_kind(declared):
+        return rejected_kind_problems(declared)
+    if kind_key(declared) in CONFIG_MAP_KINDS:
+        return check_system_object(declared, obj)
+    if kind_key(declared) in SECRET_KINDS:
+        return [*check_system_object(declared, obj), *check_secret(obj)]
+    if kind_key(declared) in CSI_DRIVER_KINDS:
+        return check_csi_driver(obj)
+    return check_custom_resource_definition(obj)
+
+
+_grant_objects_check = _kubernetes_check(
+    lambda declared: is_rejected_kind(declared) or kind_key(declared) in GRANT_KINDS,
+    _grant_object,
+    GRANT_FIELDS,
+)
+
+
+def grants_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
+    """Objects that grant outside RBAC, components whose objects the pack cannot read, and what a provider runs."""
+    if resource_type == KUBERNETES_PROVIDER:
+        provider = _picked(props, "kubeconfig")
+        yield from _decided(check_kubeconfig(provider.get("kubeconfig")), provider)
+        return
+    resolved = resolve(props)
+    yield from check_component(resource_type, resolved)
+    manifests = config_group_manifests(resolved) if resource_type == CONFIG_GROUP else None
+    if manifests is not None:
+        yield from manifests.problems
+        yield from (
+            f"{label}{declared.kind} ({declared.group or 'core'}) is not a kind the pack reads inside a ConfigGroup, "
+            "so what it grants cannot be checked here; declare it as a typed resource, which the pack places by type"
+            for label, declared, _ in manifests.objects
+            if kind_key(declared) not in CHECKED_KINDS and not is_rejected_kind(declared)
+        )
+    yield from _grant_objects_check(resource_type, props, config)
+    if manifests is not None and manifests.pending:
+        raise not_yet_known(unknown.path for unknown in manifests.pending)
 
 
 def is_kubernetes_type(resource_type: str) -> bool:
@@ -139,6 +233,8 @@ def is_eks_identity_type(resource_type: str) -> bool:
     return (
         resource_type in ACCESS_ENTRY_TYPES
         or resource_type == ACCESS_POLICY_ASSOCIATION
+        or resource_type in ADDON_TYPES
+        or resource_type in EKS_REJECTED
         or resource_type.startswith((KUBERNETES_PREFIX, DYNAMIC_PREFIX))
     )
 
@@ -159,6 +255,14 @@ def eks_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str,
     if resource_type in ACCESS_ENTRY_TYPES:
         entry = _picked(props, "kubernetesGroups", "userName", "username", "type", "accessPolicies")
         yield from _decided(check_access_entry(entry), entry)
+    elif resource_type in EKS_REJECTED:
+        yield (
+            f"{resource_type} {EKS_REJECTED[resource_type]}; the pack cannot see what that hands out, so it cannot "
+            "be verified; the read-only inventory needs none: remove it from the stack"
+        )
+    elif resource_type in ADDON_TYPES:
+        addon = _picked(props, *ADDON_ROLE_FIELDS)
+        yield from _decided(check_addon(addon), addon)
     elif resource_type == ACCESS_POLICY_ASSOCIATION:
         association = _picked(props, "policyArn")
         yield from _decided(check_access_policy_association(association), association)
@@ -169,6 +273,7 @@ def eks_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str,
     else:
         yield from _aws_auth_check(resource_type, props, config)
         yield from _identity_mapping_check(resource_type, props, config)
+        yield from _service_account_check(resource_type, props, config)
 
 
 def mapped_groups(resource_type: str, props: dict[str, Any]) -> list[Any]:
@@ -180,18 +285,13 @@ def mapped_groups(resource_type: str, props: dict[str, Any]) -> list[Any]:
     ):
         groups = props.get("groups")
     else:
-        declared = kubernetes_type(resource_type)
         found: list[Any] = []
-        if declared is None:
-            return found
-        for _, obj in objects(declared, props):
+        for _, declared, obj in declared_objects(resource_type, props).objects:
             if not isinstance(obj, dict):
                 continue
-            if declared.is_kind("", "ConfigMap") and is_aws_auth(obj):
+            if kind_key(declared) in CONFIG_MAP_KINDS and is_aws_auth(obj):
                 found.extend(aws_auth_groups(obj.get("data")))
-            elif declared.is_kind(IAM_IDENTITY_MAPPING_GROUP, "IAMIdentityMapping") and isinstance(
-                obj.get("spec"), dict
-            ):
+            elif kind_key(declared) in IDENTITY_MAPPING_KINDS and isinstance(obj.get("spec"), dict):
                 found.extend(obj["spec"].get("groups") or [])
         return found
     return groups if isinstance(groups, list) else [groups] if isinstance(groups, Unknown) else []
@@ -202,12 +302,9 @@ def bindings_allow_list(args: StackValidationArgs, report_violation: ReportViola
     declared = []
     resolved = [(resource, resolve(resource.props)) for resource in args.resources]
     for resource, props in resolved:
-        kind = kubernetes_type(resource.resource_type)
-        if kind is None or not kind.is_kind(RBAC_GROUP, *ROLE_KINDS, *BINDING_KINDS):
-            continue
         provider = resource.provider.urn if resource.provider is not None else None
-        for _, obj in objects(kind, props):
-            if isinstance(obj, dict):
+        for _, kind, obj in declared_objects(resource.resource_type, props).objects:
+            if kind_key(kind) in RBAC_ROLE_KINDS | RBAC_BINDING_KINDS and isinstance(obj, dict):
                 declared.append(DeclaredObject(resource.urn, provider, kind, obj))
     findings, pending = binding_findings(declared, list(allowed))
     bound, unknown_subjects = bound_groups(declared)

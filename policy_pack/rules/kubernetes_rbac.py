@@ -43,6 +43,15 @@ class KubernetesType:
         return self.group == group and self.kind.lower() in {kind.lower() for kind in kinds}
 
 
+def kind_key(declared: KubernetesType) -> tuple[str, str]:
+    """(group, lower-case kind): how the sets of kinds the checks read and reject are keyed."""
+    return declared.group, declared.kind.lower()
+
+
+def kind_keys(group: str, *kinds: str) -> frozenset[tuple[str, str]]:
+    return frozenset((group, kind.lower()) for kind in kinds)
+
+
 def _api_group(api_version: str) -> str:
     group = api_version.rsplit("/", 1)[0].lower() if "/" in api_version else ""
     return "" if group == "core" else group
@@ -190,8 +199,48 @@ def _positions(rule: dict[str, Any], key: str, at_fault: Callable[[str], bool]) 
     return tuple(index for index, value in enumerate(values) if isinstance(value, str) and at_fault(value))
 
 
+# Subresources whose get, list and watch only read: `status` returns the object itself (as reading it does), `scale`
+# its replica counts, and the kubelet's read endpoints (its authorizer maps /stats, /metrics, /spec and /healthz to
+# these; every other kubelet path is nodes/proxy). Every other subresource is refused, by name below or as unknown:
+# a GET on `pods/exec`, `attach` or `portforward` opens a session (websockets use GET), on `*/proxy` reaches the
+# kubelet or the pod (nodes/proxy runs commands in any pod of the node), and `log` returns what containers print.
+READ_ONLY_SUBRESOURCES = frozenset({"status", "scale"})
+READ_ONLY_NODE_ENDPOINTS = frozenset({"nodes/stats", "nodes/metrics", "nodes/spec", "nodes/healthz"})
+SUBRESOURCE_REASONS = {
+    "log": "logs can hold secrets the containers print",
+    "exec": "a GET opens a session in the pod (websockets use GET)",
+    "attach": "a GET opens a session in the pod (websockets use GET)",
+    "portforward": "a GET opens a tunnel into the pod (websockets use GET)",
+    "proxy": "a GET reaches the kubelet or the pod's own endpoints (nodes/proxy runs commands in any pod of the node)",
+}
+# Non-resource URLs the API server answers with its own logs and debugging endpoints.
+SENSITIVE_URLS = ("/logs", "/debug")
+
+
+def _subresource_reason(resource: str) -> str | None:
+    """Why a `resource/subresource` (or a wildcard in it) is not read-only; None when it is."""
+    if "/" not in resource:
+        return None
+    sub = resource.split("/", 1)[1]
+    if sub in READ_ONLY_SUBRESOURCES or resource in READ_ONLY_NODE_ENDPOINTS:
+        return None
+    return SUBRESOURCE_REASONS.get(sub, "only status and scale are read-only subresources")
+
+
+def _sensitive_url(url: str) -> bool:
+    """Whether the URL (a trailing '*' matches any rest) reaches the server's logs or debugging endpoints."""
+    if url.endswith("*"):
+        prefix = url[:-1]
+        return any(path.startswith(prefix) or prefix.startswith(path) for path in SENSITIVE_URLS)
+    return any(url == path or url.startswith(f"{path}/") for path in SENSITIVE_URLS)
+
+
 def rule_findings(rule: dict[str, Any]) -> list[RuleFinding]:
-    """What the rule grants beyond get, list and watch on named top-level resources; values not strings are skipped."""
+    """What the rule grants beyond get, list and watch on named resources; values not strings are skipped.
+
+    `apiGroups: ["*"]` passes: with read verbs and named resources it reads those resources in every group, and the
+    names (secrets, subresources) are checked whatever the group.
+    """
     verbs, resources, urls = (_strings(rule.get(key)) for key in ("verbs", "resources", "nonResourceURLs"))
     findings = []
     if extra := sorted(set(verbs) - READ_VERBS):
@@ -203,10 +252,12 @@ def rule_findings(rule: dict[str, Any]) -> list[RuleFinding]:
                 "one of get, list, watch (only they are read-only)",
             )
         )
-    for key in ("verbs", "resources", "apiGroups"):
-        if stars := _positions(rule, key, lambda value: value == "*"):
-            findings.append(RuleFinding(key, stars, f"has '*' in {key}; name each one", "a name, not '*'"))
-    if secrets := _positions(rule, "resources", lambda resource: resource == "secrets"):
+    if stars := _positions(rule, "verbs", lambda value: value == "*"):
+        findings.append(RuleFinding("verbs", stars, "has '*' in verbs; name each one", "a name, not '*'"))
+    if stars := _positions(rule, "resources", lambda value: "*" in value):
+        findings.append(RuleFinding("resources", stars, "has '*' in resources; name each one", "a name, not '*'"))
+    # RBAC matches names exactly, so `Secrets` grants nothing; it is refused anyway rather than trusted.
+    if secrets := _positions(rule, "resources", lambda resource: resource.split("/")[0].strip().lower() == "secrets"):
         findings.append(
             RuleFinding(
                 "resources",
@@ -215,13 +266,17 @@ def rule_findings(rule: dict[str, Any]) -> list[RuleFinding]:
                 "a resource other than secrets (inventory never needs them)",
             )
         )
-    if sub := [resource for resource in resources if "/" in resource]:
+    refused = {r: reason for r in resources if "*" not in r and (reason := _subresource_reason(r))}
+    if refused:
         findings.append(
             RuleFinding(
                 "resources",
-                _positions(rule, "resources", lambda resource: "/" in resource),
-                f"names subresources {sub} (e.g. pods/exec can write); use top-level resources",
-                "a top-level resource (subresources such as pods/exec can write)",
+                _positions(rule, "resources", refused.__contains__),
+                "names subresources that are not read-only: "
+                + "; ".join(f"{resource} ({reason})" for resource, reason in refused.items())
+                + "; use top-level resources, status or scale (or nodes/stats, nodes/metrics, nodes/spec)",
+                "a top-level resource, a status or scale subresource, or nodes/stats, nodes/metrics, nodes/spec, "
+                "nodes/healthz (pods/exec, pods/log, nodes/proxy ... are not read-only)",
             )
         )
     if urls and set(verbs) - {"get"}:
@@ -231,6 +286,15 @@ def rule_findings(rule: dict[str, Any]) -> list[RuleFinding]:
                 _positions(rule, "nonResourceURLs", lambda _: True),
                 f"allows {verbs} on nonResourceURLs; only get is read-only there",
                 "no nonResourceURLs unless the only verb is get",
+            )
+        )
+    if sensitive := [url for url in urls if _sensitive_url(url)]:
+        findings.append(
+            RuleFinding(
+                "nonResourceURLs",
+                _positions(rule, "nonResourceURLs", _sensitive_url),
+                f"reaches the API server's logs or debugging endpoints ({sensitive}); name the URLs inventory reads",
+                "a URL other than /logs and /debug (and no '*' that covers them)",
             )
         )
     return findings
@@ -382,6 +446,19 @@ def namespace_of(obj: dict[str, Any]) -> Any:
 def name_of(obj: dict[str, Any]) -> Any:
     metadata = obj.get("metadata")
     return metadata.get("name") if isinstance(metadata, dict) else None
+
+
+def _annotations(obj: dict[str, Any]) -> Any:
+    metadata = obj.get("metadata")
+    return metadata.get("annotations") if isinstance(metadata, dict) else None
+
+
+def annotations_named(obj: dict[str, Any], key: str) -> list[tuple[str, Any]]:
+    """(key, value) of each annotation of `obj` spelling `key` in any case (the exact key is the one that works)."""
+    annotations = _annotations(obj)
+    if not isinstance(annotations, dict):
+        return []
+    return [(name, value) for name, value in annotations.items() if str(name).strip().lower() == key]
 
 
 @dataclass(frozen=True)

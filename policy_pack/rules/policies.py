@@ -37,6 +37,7 @@ from .kubernetes_checks import (
     binding_check,
     bindings_allow_list,
     eks_check,
+    grants_check,
     is_eks_identity_type,
     is_kubernetes_type,
     rbac_check,
@@ -651,8 +652,16 @@ def all_policies() -> list[Policy]:
             binding_check,
         ),
         resource_policy(
+            "kubernetes-no-grants-outside-rbac",
+            "No service-account token Secrets, admission webhooks or policies, GitOps objects, workloads, certificate "
+            "requests, APIServices or conversion webhooks; no manifests from files the pack cannot read",
+            is_kubernetes_type,
+            grants_check,
+        ),
+        resource_policy(
             "eks-identity-mappings",
-            "EKS access entries and aws-auth entries map no reserved (system:) names and no nodes; view policy only",
+            "EKS access entries and aws-auth entries map no reserved (system:) names and no nodes; view policy only; "
+            "no IRSA role annotations or add-on pod identities",
             is_eks_identity_type,
             eks_check,
         ),
