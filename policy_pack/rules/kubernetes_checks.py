@@ -114,6 +114,11 @@ def _identity_mapping_object(declared: KubernetesType, obj: Any) -> list[str]:
     return check_iam_identity_mapping(obj) if isinstance(obj, dict) else [f"{shown(obj)} is not an object"]
 
 
+CONFIG_MAP_KINDS = ("", ("ConfigMap",))
+IDENTITY_MAPPING_KINDS = (IAM_IDENTITY_MAPPING_GROUP, ("IAMIdentityMapping",))
+# (group, kinds) the checks below read, in every version and form: the type table places these as checked.
+CHECKED_KINDS = ((RBAC_GROUP, ROLE_KINDS), (RBAC_GROUP, BINDING_KINDS), CONFIG_MAP_KINDS, IDENTITY_MAPPING_KINDS)
+
 _role_check = _kubernetes_check(RBAC_GROUP, ROLE_KINDS, _role_object, ROLE_FIELDS)
 
 
@@ -125,22 +130,21 @@ def rbac_check(resource_type: str, props: Mapping[str, Any], config: Mapping[str
 
 
 binding_check = _kubernetes_check(RBAC_GROUP, BINDING_KINDS, _binding_object, BINDING_FIELDS)
-_aws_auth_check = _kubernetes_check("", ("ConfigMap",), _config_map_object, CONFIG_MAP_FIELDS)
-_identity_mapping_check = _kubernetes_check(
-    IAM_IDENTITY_MAPPING_GROUP, ("IAMIdentityMapping",), _identity_mapping_object, (("spec",),)
-)
+_aws_auth_check = _kubernetes_check(*CONFIG_MAP_KINDS, _config_map_object, CONFIG_MAP_FIELDS)
+_identity_mapping_check = _kubernetes_check(*IDENTITY_MAPPING_KINDS, _identity_mapping_object, (("spec",),))
 
 
 def is_kubernetes_type(resource_type: str) -> bool:
     return resource_type.startswith(KUBERNETES_PREFIX) or resource_type == KUBERNETES_PROVIDER
 
 
+EKS_IDENTITY_TYPES = ACCESS_ENTRY_TYPES | {ACCESS_POLICY_ASSOCIATION}
+# Types outside Kubernetes the checks here read (the provider: rbac_check): the type table places them as checked.
+CHECKED_TYPES = EKS_IDENTITY_TYPES | {KUBERNETES_PROVIDER}
+
+
 def is_eks_identity_type(resource_type: str) -> bool:
-    return (
-        resource_type in ACCESS_ENTRY_TYPES
-        or resource_type == ACCESS_POLICY_ASSOCIATION
-        or resource_type.startswith((KUBERNETES_PREFIX, DYNAMIC_PREFIX))
-    )
+    return resource_type in EKS_IDENTITY_TYPES or resource_type.startswith((KUBERNETES_PREFIX, DYNAMIC_PREFIX))
 
 
 def _picked(props: Mapping[str, Any], *keys: str) -> dict[str, Any]:

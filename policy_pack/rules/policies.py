@@ -26,6 +26,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from . import resource_types as types
+from . import type_table
 from .cloudformation import TemplateIam, template_iam
 from .iam_actions import default_catalog
 from .iam_documents import DEFAULT_ASSUMABLE_ROLE_NAMES, DocumentFindings, check_document, shown
@@ -362,9 +363,43 @@ def resource_policy(
         if unknown:
             raise not_yet_known(unknown)
 
-    return ResourceValidationPolicy(
-        name=name, description=description, validate=validate, enforcement_level=level, config_schema=config_schema
+    return ReadingResourcePolicy(
+        reads=frozenset() if callable(applies_to) else frozenset(applies_to),
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=level,
+        config_schema=config_schema,
     )
+
+
+class ReadingResourcePolicy(ResourceValidationPolicy):
+    """A resource policy and the types it reads: the type table places those as checked (type_table.py)."""
+
+    def __init__(self, *, reads: frozenset[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.reads = reads
+
+
+class ReadingStackPolicy(StackValidationPolicy):
+    """A stack policy and the types it reads beyond those resource policies read."""
+
+    def __init__(self, *, reads: frozenset[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.reads = reads
+
+
+def read_types(policies: Iterable[Policy]) -> Iterator[frozenset[str]]:
+    for policy in policies:
+        if isinstance(policy, (ReadingResourcePolicy, ReadingStackPolicy)):
+            yield policy.reads
+
+
+def _known_types_check(checked: frozenset[str]) -> Check:
+    def check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:
+        return type_table.findings(resource_type, resolve(props), checked)
+
+    return check
 
 
 POLICY_TYPES = frozenset({types.IAM_POLICY, types.NATIVE_MANAGED_POLICY})
@@ -547,6 +582,17 @@ ROLE_NAMES_SCHEMA = {
 
 
 def all_policies() -> list[Policy]:
+    rules = _rule_policies()
+    known = resource_policy(
+        "resource-types-known",
+        "Every resource type is one a rule checks or one known to grant nothing; any other type is rejected",
+        lambda resource_type: True,
+        _known_types_check(type_table.checked_types(read_types(rules))),
+    )
+    return [*rules, known]
+
+
+def _rule_policies() -> list[Policy]:
     attachment_types = frozenset(ATTACHED_ARN_FIELDS)
     return [
         resource_policy(
@@ -632,13 +678,15 @@ def all_policies() -> list[Policy]:
             enforcement_level=EnforcementLevel.MANDATORY,
             config_schema=PolicyConfigSchema(properties={"assumableRoleNames": ROLE_NAMES_SCHEMA}),
         ),
-        StackValidationPolicy(
+        ReadingStackPolicy(
+            reads=frozenset(DECLARED_TARGETS).union(*(targets for _, targets, _ in DECLARED_TARGETS.values())),
             name="iam-declared-identities",
             description="Credentials and permission-set assignments are for users and permission sets declared here",
             validate=_never_raise(_declared_targets),
             enforcement_level=EnforcementLevel.MANDATORY,
         ),
-        StackValidationPolicy(
+        ReadingStackPolicy(
+            reads=frozenset({types.STACK_SET_INSTANCE}),
             name="cloudformation-stack-set-overrides",
             description="A StackSet's template passes again with each instance's parameter overrides",
             validate=_never_raise(_stack_set_overrides),
