@@ -6,14 +6,15 @@ import base64
 import os
 import pickle
 
-import dill
+import dill  # type: ignore[import-untyped]  # pulumi's own dependency, untyped
 import pytest
 from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 
 from components import aws_auth_mapping
 from components.aws_auth_mapping import AwsAuthMappingProvider
-from policy_pack.rules import dynamic_providers, resource_types as types
+from policy_pack.rules import dynamic_providers
+from policy_pack.rules import resource_types as types
 from policy_pack.rules.dynamic_providers import provider_problem
 from tests.policy_helpers import mandatory
 
@@ -38,10 +39,10 @@ def encoded(value: object) -> str:
 
 
 def test_the_names_read_are_those_of_the_projects_provider():
-    assert (dynamic_providers.OWN_MODULE, dynamic_providers.OWN_PROVIDER) == (
+    assert (
         AwsAuthMappingProvider.__module__,
         AwsAuthMappingProvider.__qualname__,
-    )
+    ) == (dynamic_providers.OWN_MODULE, dynamic_providers.OWN_PROVIDER)
     assert (dynamic_providers.OWN_MODULE, aws_auth_mapping.eks_bearer_token.__name__) in dynamic_providers.OWN_GLOBALS
 
 

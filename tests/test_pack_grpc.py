@@ -14,9 +14,11 @@ import json
 from typing import Any
 
 import pytest
+from pulumi.dynamic.dynamic import serialize_provider
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
 from automation.pack_client import LEVELS, PolicyPackProcess, Violation, analyzer_resource
+from components.aws_auth_mapping import AwsAuthMappingProvider
 from policy_pack.rules import resource_types as types
 from tests import pack_helpers as grpc
 from tests.conftest import PROJECT_DIR
@@ -63,6 +65,10 @@ def template(action: Any) -> str:
     return json.dumps({"Parameters": {"Verb": {"Type": "String", "Default": "Get"}}, "Resources": {"P": policy}})
 
 
+def fake_token_source(props: Any) -> str:  # pickled by reference: not the project's
+    return "token"
+
+
 def access_entry(entry_type: str) -> dict[str, Any]:
     return {"clusterName": "c", "principalArn": USER_ARN, "kubernetesGroups": ["axonius-readonly"], "type": entry_type}
 
@@ -104,6 +110,11 @@ RESOURCE_CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         binding("cluster-admin"),
     ),
     "eks-identity-mappings": (types.ACCESS_ENTRY, access_entry("STANDARD"), access_entry("EC2_LINUX")),
+    "resource-types-known": (  # the project's dynamic resource: told by its pickled provider, never its name
+        types.AWS_AUTH_MAPPING,
+        {"__provider": serialize_provider(AwsAuthMappingProvider())},
+        {"__provider": serialize_provider(AwsAuthMappingProvider(fake_token_source))},
+    ),
 }
 
 
@@ -158,7 +169,7 @@ def test_the_analyzer_describes_every_policy_with_its_level_and_config_schema(pa
         name: (level(policy, None).value, sorted(policy.config_schema.properties if policy.config_schema else ()))
         for name, policy in POLICIES.items()
     }
-    assert described == expected and len(described) == 15
+    assert described == expected and len(described) == 16
     assert described["iam-read-only-actions"][0] == "mandatory"
     assert described["iam-no-sensitive-reads"][0] == described["iam-no-action-wildcards"][0] == "advisory"
 

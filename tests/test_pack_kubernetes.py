@@ -11,7 +11,6 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from components.aws_auth_mapping import AwsAuthMappingProvider
-
 from policy_pack.rules import resource_types as types
 from tests.policy_helpers import UNKNOWN, analyze_stack, findings, mandatory, on_cluster, resource
 

@@ -42,7 +42,7 @@ def provider_problem(serialized: object) -> str | None:
     unsafe = sorted({name for name, _ in opcodes if name not in SAFE_OPCODES})
     if unsafe:
         return f"its provider's pickle calls code while it loads ({', '.join(unsafe)})"
-    referenced = [arg for name, arg in opcodes if name == "GLOBAL"]
+    referenced = [arg for name, arg in opcodes if name == "GLOBAL" and arg is not None]
     foreign = [f"{module}.{name}" for module, name in referenced if (module, name) not in OWN_GLOBALS]
     if foreign:
         return f"its provider's pickle references {', '.join(foreign)}, not the project's {OWN_MODULE}"
@@ -61,10 +61,10 @@ def _opcodes(data: bytes) -> Iterator[tuple[str, tuple[str, str] | None]]:
             stack.append(arg)
         elif name == "MEMOIZE":
             memo[len(memo)] = stack[-1] if stack else None
-        elif name in {"BINPUT", "LONG_BINPUT", "PUT"}:
-            memo[int(arg)] = stack[-1] if stack else None
-        elif name in {"BINGET", "LONG_BINGET", "GET"}:
-            stack.append(memo.get(int(arg)))
+        elif name in {"BINPUT", "LONG_BINPUT", "PUT"} and isinstance(arg, int):
+            memo[arg] = stack[-1] if stack else None
+        elif name in {"BINGET", "LONG_BINGET", "GET"} and isinstance(arg, int):
+            stack.append(memo.get(arg))
         elif name == "STACK_GLOBAL":
             module, attribute = (stack[-2], stack[-1]) if len(stack) >= 2 else (None, None)
             del stack[-2:]

@@ -50,10 +50,17 @@ INERT_TYPES = frozenset(
         *(
             f"random:index/{kind[0].lower()}{kind[1:]}:{kind}"
             for kind in (
-                "RandomBytes", "RandomId", "RandomInteger", "RandomPet", "RandomShuffle", "RandomString",
-                "RandomUuid", "RandomUuid4", "RandomUuid7",
+                "RandomBytes",
+                "RandomId",
+                "RandomInteger",
+                "RandomPet",
+                "RandomShuffle",
+                "RandomString",
+                "RandomUuid",
+                "RandomUuid4",
+                "RandomUuid7",
             )
-        ),  # fmt: skip
+        ),
         "aws:athena/namedQuery:NamedQuery",  # a saved query's text: running it needs the caller's own rights
         "aws:cfg/retentionConfiguration:RetentionConfiguration",  # how long AWS Config keeps history
         # Components: each object they declare reaches the pack as a resource of its own.
