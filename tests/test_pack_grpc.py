@@ -110,6 +110,7 @@ RESOURCE_CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         binding("cluster-admin"),
     ),
     "eks-identity-mappings": (types.ACCESS_ENTRY, access_entry("STANDARD"), access_entry("EC2_LINUX")),
+    "iam-adopted-identities": (types.IAM_ACCESS_KEY, {"user": "Axonius-Readonly"}, {"user": "admin"}),
     "resource-types-known": (  # the project's dynamic resource: told by its pickled provider, never its name
         types.AWS_AUTH_MAPPING,
         {"__provider": serialize_provider(AwsAuthMappingProvider())},
@@ -169,7 +170,7 @@ def test_the_analyzer_describes_every_policy_with_its_level_and_config_schema(pa
         name: (level(policy, None).value, sorted(policy.config_schema.properties if policy.config_schema else ()))
         for name, policy in POLICIES.items()
     }
-    assert described == expected and len(described) == 16
+    assert described == expected and len(described) == 17
     assert described["iam-read-only-actions"][0] == "mandatory"
     assert described["iam-no-sensitive-reads"][0] == described["iam-no-action-wildcards"][0] == "advisory"
 

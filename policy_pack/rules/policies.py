@@ -27,6 +27,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from . import resource_types as types
 from . import type_table
+from .adopted_identities import TARGET_TYPES, target_findings
 from .cloudformation import TemplateIam, template_iam
 from .iam_actions import default_catalog
 from .iam_documents import DEFAULT_ASSUMABLE_ROLE_NAMES, DocumentFindings, check_document, shown
@@ -395,6 +396,14 @@ def read_types(policies: Iterable[Policy]) -> Iterator[frozenset[str]]:
             yield policy.reads
 
 
+def _adopted_identities_check(
+    resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]
+) -> Iterator[Finding]:
+    trusted = names(config, "trustedPrincipals", DEFAULT_TRUSTED_PRINCIPALS)
+    role_names = names(config, "assumableRoleNames", DEFAULT_ASSUMABLE_ROLE_NAMES)
+    yield from target_findings(resource_type, resolve(props), trusted, role_names)
+
+
 def _known_types_check(checked: frozenset[str]) -> Check:
     def check(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:
         return type_table.findings(resource_type, resolve(props), checked)
@@ -652,6 +661,16 @@ def _rule_policies() -> list[Policy]:
             "memberships, pod identities, policies referenced by name, sharing with other accounts)",
             frozenset(UNVERIFIABLE),
             _unverifiable_check,
+        ),
+        resource_policy(
+            "iam-adopted-identities",
+            "Credentials and cluster mappings go only to the adapter's configured user and roles (an identity "
+            "adopted with import may hold permissions this stack does not show)",
+            TARGET_TYPES,
+            _adopted_identities_check,
+            config_schema=PolicyConfigSchema(
+                properties={"trustedPrincipals": TRUSTED_PRINCIPALS_SCHEMA, "assumableRoleNames": ROLE_NAMES_SCHEMA}
+            ),
         ),
         resource_policy(
             "kubernetes-rbac-read-only",
