@@ -10,12 +10,15 @@ import dill  # type: ignore[import-untyped]  # pulumi's own dependency, untyped
 import pytest
 from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime.proto import analyzer_pb2
 
+from automation.pack_client import PolicyPackProcess, Violation, to_struct, violations
 from components import aws_auth_mapping
 from components.aws_auth_mapping import AwsAuthMappingProvider
 from policy_pack.rules import dynamic_providers
 from policy_pack.rules import resource_types as types
 from policy_pack.rules.dynamic_providers import provider_problem
+from tests.conftest import PROJECT_DIR
 from tests.policy_helpers import mandatory
 
 OURS = {"mapKind": "mapUsers", "arn": "arn:aws:iam::111111111111:user/Axonius-Readonly", "username": "axonius-readonly"}
@@ -94,3 +97,47 @@ def test_the_pack_rejects_every_dynamic_resource_but_ours():
     assert "leaves `__provider` out of what it sends policy packs" in unseen
     for other in ("pulumi-python:dynamic:Resource", "pulumi-nodejs:dynamic:Resource", "pulumi-python:dynamic/x:Y"):
         assert any("is a dynamic resource" in m for m in mandatory(other, ours)), other
+
+
+# --- Over gRPC, as the engine sends it: `__provider` only to Remediate, which runs just before Analyze -----------
+
+SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PolicyPackProcess(PROJECT_DIR / "policy_pack") as process:
+        process.configure({})
+        yield process
+
+
+def engine_sends(pack, name: str, provider: str) -> list[Violation]:
+    """Remediate with every key (the provider as the secret the SDK makes it), then Analyze without `__` keys."""
+    props = {**OURS, "groups": ["axonius-readonly"]}
+    urn = f"urn:pulumi:dev::axonius-aws-access::{types.AWS_AUTH_MAPPING}::{name}"
+    remediate = analyzer_pb2.AnalyzeRequest(
+        type=types.AWS_AUTH_MAPPING,
+        urn=urn,
+        name=name,
+        properties=to_struct({**props, "__provider": {**SECRET_SIG, "value": provider}}),
+    )
+    remediations = pack.stub.Remediate(remediate).remediations
+    assert [r.properties.fields for r in remediations] == []  # nothing is changed
+    request = analyzer_pb2.AnalyzeRequest(type=types.AWS_AUTH_MAPPING, urn=urn, name=name, properties=to_struct(props))
+    return violations(pack.stub.Analyze(request).diagnostics, default_urn=urn)
+
+
+def test_over_grpc_the_provider_remediate_saw_is_judged_in_analyze(pack):
+    assert engine_sends(pack, "ours", serialize_provider(AwsAuthMappingProvider())) == []
+    (found,) = engine_sends(pack, "impostor", encoded(AwsAuthMappingProviderImpostor()))
+    assert found.policy == "resource-types-known" and found.level == "mandatory"
+    assert "AwsAuthMappingProviderImpostor" in found.message
+
+
+def test_over_grpc_a_mapping_remediate_never_showed_is_rejected(pack):
+    urn = f"urn:pulumi:dev::axonius-aws-access::{types.AWS_AUTH_MAPPING}::unseen"
+    request = analyzer_pb2.AnalyzeRequest(
+        type=types.AWS_AUTH_MAPPING, urn=urn, name="unseen", properties=to_struct(OURS)
+    )
+    (found,) = violations(pack.stub.Analyze(request).diagnostics, default_urn=urn)
+    assert found.policy == "resource-types-known" and "leaves `__provider` out" in found.message
