@@ -72,8 +72,11 @@ INERT_TYPES = frozenset(
 # Kubernetes objects that grant nothing (group "" is core), in every version and form (object, Patch, List).
 INERT_KUBERNETES_KINDS = frozenset({("", "Namespace"), ("", "LimitRange"), ("", "ResourceQuota")})
 # A provider grants nothing: it holds the deployer's own credentials, and every resource it creates is placed by
-# its own type. Only providers of packages this table places resources of.
-INERT_PROVIDERS = frozenset(f"pulumi:providers:{package}" for package in ("aws", "aws-native", "random"))
+# its own type. Only providers of packages this table places resources of (pulumi-python hosts dynamic resources,
+# each judged by its own pickled provider).
+INERT_PROVIDERS = frozenset(
+    f"pulumi:providers:{package}" for package in ("aws", "aws-native", "random", "pulumi-python")
+)
 # The project's own components: a component is a name for its children, each analyzed as its own resource.
 OWN_COMPONENT_PREFIX = "axonius-aws-access:"
 
