@@ -29,7 +29,6 @@ from . import resource_types as types
 from . import type_table
 from .adopted_identities import TARGET_TYPES, target_findings
 from .cloudformation import TemplateIam, template_iam
-from .dynamic_providers import PROVIDER_KEY
 from .iam_actions import default_catalog
 from .iam_documents import DEFAULT_ASSUMABLE_ROLE_NAMES, DocumentFindings, check_document, shown
 from .kubernetes_checks import (
@@ -50,6 +49,7 @@ from .trust import (
     check_session_duration,
     check_trust_policy,
 )
+from .type_policies import known_types_policies
 from .unknowns import Unknown, not_yet_known, resolve, unknown_paths
 from .unverifiable import UNVERIFIABLE
 
@@ -403,60 +403,6 @@ def _adopted_identities_check(
     trusted = names(config, "trustedPrincipals", DEFAULT_TRUSTED_PRINCIPALS)
     role_names = names(config, "assumableRoleNames", DEFAULT_ASSUMABLE_ROLE_NAMES)
     yield from target_findings(resource_type, resolve(props), trusted, role_names)
-
-
-class SeenProviders:
-    """The `__provider` of each dynamic resource, by URN, as the engine's Remediate pass shows it.
-
-    The engine leaves top-level `__` keys out of what Analyze and AnalyzeStack send (SkipInternalKeys), but not
-    out of Remediate, which it calls on every resource just before Analyze, in preview and update alike. This
-    remediation changes nothing: it records the provider for the type table, which judges it in Analyze.
-    """
-
-    def __init__(self) -> None:
-        self.by_urn: dict[str, Any] = {}
-
-    def remediate(self, args: ResourceValidationArgs) -> None:
-        if args.resource_type.startswith(DYNAMIC_PACKAGES) and PROVIDER_KEY in args.props:
-            self.by_urn[args.urn] = plain(args.props[PROVIDER_KEY])
-
-    def props(self, args: ResourceValidationArgs) -> dict[str, Any]:
-        """`args.props` resolved, with the provider Remediate saw when Analyze was not sent it."""
-        props = resolve(args.props)
-        if PROVIDER_KEY not in props and args.urn in self.by_urn:
-            props[PROVIDER_KEY] = self.by_urn[args.urn]
-        return props
-
-
-DYNAMIC_PACKAGES = ("pulumi-python:", "pulumi-nodejs:")
-
-
-def known_types_policies(checked: frozenset[str]) -> list[Policy]:
-    seen = SeenProviders()
-
-    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        try:
-            for message in type_table.findings(args.resource_type, seen.props(args), checked):
-                report_violation(message, None)
-        except Exception as error:  # noqa: BLE001 a crash would fail the whole run without a message
-            report_violation(f"could not place {args.resource_type} ({type(error).__name__}: {error})", None)
-
-    return [
-        ResourceValidationPolicy(
-            name="dynamic-providers-seen",
-            description="Records each dynamic resource's provider for resource-types-known (changes nothing)",
-            remediate=seen.remediate,
-            enforcement_level=EnforcementLevel.REMEDIATE,
-        ),
-        ResourceValidationPolicy(
-            name="resource-types-known",
-            description=(
-                "Every resource type is one a rule checks or one known to grant nothing; any other type is rejected"
-            ),
-            validate=validate,
-            enforcement_level=EnforcementLevel.MANDATORY,
-        ),
-    ]
 
 
 POLICY_TYPES = frozenset({types.IAM_POLICY, types.NATIVE_MANAGED_POLICY})
