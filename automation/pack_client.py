@@ -56,8 +56,8 @@ class PolicyPackError(RuntimeError):
 
 PackConfig = dict[str, dict[str, Any]]
 # The policies that read the stack's own names: the role name the user may assume, the user its roles trust.
-ASSUMABLE_ROLE_POLICIES = ("iam-read-only-actions", "iam-customer-policy-attachments")
-TRUST_POLICY = "iam-role-trust"
+ASSUMABLE_ROLE_POLICIES = ("iam-read-only-actions", "iam-customer-policy-attachments", "iam-adopted-identities")
+TRUST_POLICIES = ("iam-role-trust", "iam-adopted-identities")
 
 
 def read_pack_config(path: Path) -> PackConfig:
@@ -118,7 +118,8 @@ def stack_pack_config(config_file: Path, settings: StackSettings, user_arn: str)
 
     for policy in ASSUMABLE_ROLE_POLICIES:
         add(policy, "assumableRoleNames", stack.roles.name)
-    add(TRUST_POLICY, "trustedPrincipals", user_arn)
+    for policy in TRUST_POLICIES:
+        add(policy, "trustedPrincipals", user_arn)
     return config
 
 

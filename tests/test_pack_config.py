@@ -72,7 +72,12 @@ def test_a_renamed_stack_plans_clean_and_would_not_without_its_names(renamed_sta
         PROJECT_DIR / "policy_pack", "renamed", result.resources, read_pack_config(CONFIG_FILE)
     )
     rejected = {v.policy for v in mandatory(without_names)}
-    assert rejected == {"iam-read-only-actions", "iam-role-trust", "iam-customer-policy-attachments"}
+    assert rejected == {
+        "iam-read-only-actions",
+        "iam-role-trust",
+        "iam-customer-policy-attachments",
+        "iam-adopted-identities",
+    }
 
 
 def test_plan_applies_the_policy_config_file(tmp_path, capsys):

@@ -14,9 +14,11 @@ import json
 from typing import Any
 
 import pytest
+from pulumi.dynamic.dynamic import serialize_provider
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
 from automation.pack_client import LEVELS, PolicyPackProcess, Violation, analyzer_resource
+from components.aws_auth_mapping import AwsAuthMappingProvider
 from policy_pack.rules import resource_types as types
 from tests import pack_helpers as grpc
 from tests.conftest import PROJECT_DIR
@@ -61,6 +63,10 @@ def template(action: Any) -> str:
     statement = allow(action)
     policy = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": json.loads(document(statement))}}
     return json.dumps({"Parameters": {"Verb": {"Type": "String", "Default": "Get"}}, "Resources": {"P": policy}})
+
+
+def fake_token_source(props: Any) -> str:  # pickled by reference: not the project's
+    return "token"
 
 
 def access_entry(entry_type: str) -> dict[str, Any]:
@@ -108,6 +114,12 @@ RESOURCE_CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         binding("cluster-admin"),
     ),
     "eks-identity-mappings": (types.ACCESS_ENTRY, access_entry("STANDARD"), access_entry("EC2_LINUX")),
+    "iam-adopted-identities": (types.IAM_ACCESS_KEY, {"user": "Axonius-Readonly"}, {"user": "admin"}),
+    "resource-types-known": (  # the project's dynamic resource: told by its pickled provider, never its name
+        types.AWS_AUTH_MAPPING,
+        {"__provider": serialize_provider(AwsAuthMappingProvider())},
+        {"__provider": serialize_provider(AwsAuthMappingProvider(fake_token_source))},
+    ),
     "kubernetes-no-grants-outside-rbac": (
         "kubernetes:core/v1:Secret",
         {"metadata": {"name": "s"}, "type": "Opaque"},
@@ -161,7 +173,10 @@ def reported(violations: list[Violation], policy: str) -> list[str]:
 
 
 def test_every_policy_of_the_pack_has_a_case_here():
-    assert {name for name, p in POLICIES.items() if isinstance(p, ResourceValidationPolicy)} == set(RESOURCE_CASES)
+    validating = {
+        name for name, p in POLICIES.items() if isinstance(p, ResourceValidationPolicy) and p.has_validation()
+    }
+    assert validating == set(RESOURCE_CASES)  # dynamic-providers-seen only remediates: test_dynamic_providers
     assert {name for name, p in POLICIES.items() if isinstance(p, StackValidationPolicy)} == set(STACK_CASES)
 
 
@@ -173,7 +188,7 @@ def test_the_analyzer_describes_every_policy_with_its_level_and_config_schema(pa
         name: (level(policy, None).value, sorted(policy.config_schema.properties if policy.config_schema else ()))
         for name, policy in POLICIES.items()
     }
-    assert described == expected and len(described) == 16
+    assert described == expected and len(described) == 20
     assert described["iam-read-only-actions"][0] == "mandatory"
     assert described["iam-no-sensitive-reads"][0] == described["iam-no-action-wildcards"][0] == "advisory"
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import base64
 
 import pytest
+from pulumi.dynamic.dynamic import serialize_provider
 
+from components.aws_auth_mapping import AwsAuthMappingProvider
 from policy_pack.rules import resource_types as types
 from tests.policy_helpers import UNKNOWN, analyze_stack, findings, mandatory, on_cluster, resource
 
@@ -257,7 +259,13 @@ def test_an_aws_auth_name_unknown_in_preview_is_still_checked():
 
 
 def test_our_dynamic_mapping_and_the_iam_identity_mapping_resource():
-    ours = {"mapKind": "mapUsers", "arn": USER_ARN, "username": "axonius-readonly", "groups": ["axonius-readonly"]}
+    ours = {
+        "mapKind": "mapUsers",
+        "arn": USER_ARN,
+        "username": "axonius-readonly",
+        "groups": ["axonius-readonly"],
+        "__provider": serialize_provider(AwsAuthMappingProvider()),  # the type table reads whose code it runs
+    }
     assert mandatory(MAPPING, ours) == []
     (message,) = mandatory(MAPPING, {**ours, "groups": ["{{SessionName}}:masters"]})
     assert message.startswith("the aws-auth mapping's group '{{SessionName}}:masters' can expand to")

@@ -229,6 +229,11 @@ def is_kubernetes_type(resource_type: str) -> bool:
     return resource_type.startswith(KUBERNETES_PREFIX) or resource_type == KUBERNETES_PROVIDER
 
 
+EKS_IDENTITY_TYPES = ACCESS_ENTRY_TYPES | {ACCESS_POLICY_ASSOCIATION}
+# Types outside Kubernetes the checks here read (the provider: rbac_check): the type table places them as checked.
+CHECKED_TYPES = EKS_IDENTITY_TYPES | ADDON_TYPES | CHECKED_COMPONENT_TYPES | {KUBERNETES_PROVIDER}
+
+
 def is_eks_identity_type(resource_type: str) -> bool:
     return (
         resource_type in ACCESS_ENTRY_TYPES

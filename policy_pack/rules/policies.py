@@ -27,6 +27,8 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from . import resource_types as types
+from . import type_table
+from .adopted_identities import TARGET_TYPES, target_findings
 from .cloudformation import TemplateIam, template_iam
 from .declared import declared_identities, role_hand_offs
 from .iam_actions import default_catalog
@@ -52,6 +54,7 @@ from .trust import (
     check_session_duration,
     check_trust_policy,
 )
+from .type_policies import known_types_policies
 from .unknowns import Unknown, not_yet_known, resolve, unknown_paths
 from .unverifiable import UNVERIFIABLE
 
@@ -397,9 +400,44 @@ def resource_policy(
         if unknown:
             raise not_yet_known(unknown)
 
-    return ResourceValidationPolicy(
-        name=name, description=description, validate=validate, enforcement_level=level, config_schema=config_schema
+    return ReadingResourcePolicy(
+        reads=frozenset() if callable(applies_to) else frozenset(applies_to),
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=level,
+        config_schema=config_schema,
     )
+
+
+class ReadingResourcePolicy(ResourceValidationPolicy):
+    """A resource policy and the types it reads: the type table places those as checked (type_table.py)."""
+
+    def __init__(self, *, reads: frozenset[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.reads = reads
+
+
+class ReadingStackPolicy(StackValidationPolicy):
+    """A stack policy and the types it reads beyond those resource policies read."""
+
+    def __init__(self, *, reads: frozenset[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.reads = reads
+
+
+def read_types(policies: Iterable[Policy]) -> Iterator[frozenset[str]]:
+    for policy in policies:
+        if isinstance(policy, (ReadingResourcePolicy, ReadingStackPolicy)):
+            yield policy.reads
+
+
+def _adopted_identities_check(
+    resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]
+) -> Iterator[Finding]:
+    trusted = names(config, "trustedPrincipals", DEFAULT_TRUSTED_PRINCIPALS)
+    role_names = names(config, "assumableRoleNames", DEFAULT_ASSUMABLE_ROLE_NAMES)
+    yield from target_findings(resource_type, resolve(props), trusted, role_names)
 
 
 POLICY_TYPES = frozenset({types.IAM_POLICY, types.NATIVE_MANAGED_POLICY})
@@ -573,6 +611,11 @@ ROLE_NAMES_SCHEMA = {
 
 
 def all_policies() -> list[Policy]:
+    rules = _rule_policies()
+    return [*rules, *known_types_policies(type_table.checked_types(read_types(rules)))]
+
+
+def _rule_policies() -> list[Policy]:
     attachment_types = frozenset(ATTACHED_ARN_FIELDS)
     return [
         resource_policy(
@@ -640,6 +683,16 @@ def all_policies() -> list[Policy]:
             _unverifiable_check,
         ),
         resource_policy(
+            "iam-adopted-identities",
+            "Credentials and cluster mappings go only to the adapter's configured user and roles (an identity "
+            "adopted with import may hold permissions this stack does not show)",
+            TARGET_TYPES,
+            _adopted_identities_check,
+            config_schema=PolicyConfigSchema(
+                properties={"trustedPrincipals": TRUSTED_PRINCIPALS_SCHEMA, "assumableRoleNames": ROLE_NAMES_SCHEMA}
+            ),
+        ),
+        resource_policy(
             "kubernetes-rbac-read-only",
             "Kubernetes roles only get, list and watch, never secrets or subresources, and never aggregate",
             is_kubernetes_type,
@@ -672,7 +725,8 @@ def all_policies() -> list[Policy]:
             enforcement_level=EnforcementLevel.MANDATORY,
             config_schema=PolicyConfigSchema(properties={"assumableRoleNames": ROLE_NAMES_SCHEMA}),
         ),
-        StackValidationPolicy(
+        ReadingStackPolicy(
+            reads=frozenset(DECLARED_TARGETS).union(*(targets for _, targets, _ in DECLARED_TARGETS.values())),
             name="iam-declared-identities",
             description=(
                 "Credentials, permission-set assignments and group memberships name identities declared here, "
@@ -687,7 +741,8 @@ def all_policies() -> list[Policy]:
             validate=_never_raise(role_hand_offs),
             enforcement_level=EnforcementLevel.MANDATORY,
         ),
-        StackValidationPolicy(
+        ReadingStackPolicy(
+            reads=frozenset({types.STACK_SET_INSTANCE}),
             name="cloudformation-stack-set-overrides",
             description="A StackSet's template passes again with each instance's parameter overrides",
             validate=_never_raise(_stack_set_overrides),

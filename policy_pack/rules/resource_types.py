@@ -76,6 +76,11 @@ STACK_INSTANCE_TYPES = frozenset({STACK_SET_INSTANCE, "aws:cloudformation/stackI
 NATIVE_CLOUDFORMATION_TYPES = frozenset({"aws-native:cloudformation:Stack", "aws-native:cloudformation:StackSet"})
 HELM_TYPES = frozenset({"kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"})
 
+# Run code at deploy time, with the deployer's credentials (`command:*` is rejected as a whole package).
+DEPLOY_TIME_CODE_TYPES = frozenset(
+    {"aws:lambda/invocation:Invocation", "aws:ssm/association:Association", "aws-native:ssm:Association"}
+)
+
 # Hands an IAM role to the pods of a service account.
 POD_IDENTITY_TYPES = frozenset(
     {"aws:eks/podIdentityAssociation:PodIdentityAssociation", "aws-native:eks:PodIdentityAssociation"}

@@ -59,11 +59,25 @@ def _reject_sharing(resource_type: str, props: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _reject_deploy_time_code(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    return [
+        f"{resource_type} runs code at deploy time with the deployer's credentials; what that code does is not in "
+        "what the pack sees, so it cannot be verified; remove it (the inventory needs no deploy-time code)"
+    ]
+
+
 Rejection = Callable[[str, Mapping[str, Any]], list[str]]
-UNVERIFIABLE: dict[str, Rejection] = {
+# Rejected whatever their properties: the type table (type_table.py) places these as rejected, and this rule says why.
+REJECTED: dict[str, Rejection] = {
     **dict.fromkeys(types.NATIVE_CLOUDFORMATION_TYPES, _reject_native_template),
     **dict.fromkeys(types.HELM_TYPES, _reject_helm),
     **dict.fromkeys(types.POD_IDENTITY_TYPES, _reject_pod_identity),
-    **dict.fromkeys(types.SSO_CUSTOMER_ATTACHMENT_TYPES | {types.NATIVE_PERMISSION_SET}, _reject_customer_reference),
+    **dict.fromkeys(types.SSO_CUSTOMER_ATTACHMENT_TYPES, _reject_customer_reference),
     **dict.fromkeys(types.SHARING_TYPES, _reject_sharing),
+    **dict.fromkeys(types.DEPLOY_TIME_CODE_TYPES, _reject_deploy_time_code),
 }
+# Types other rules check, rejected here only in the shape that reaches outside the stack.
+CONDITIONAL: dict[str, Rejection] = {
+    types.NATIVE_PERMISSION_SET: _reject_customer_reference,
+}
+UNVERIFIABLE: dict[str, Rejection] = {**REJECTED, **CONDITIONAL}
