@@ -172,7 +172,14 @@ def _hand_off_findings(resources: Sequence[PolicyResource], resource: PolicyReso
             )
 
 
-CHECKED_TYPES = frozenset(CREDENTIAL_FIELDS) | frozenset(MEMBERSHIP_FIELDS)
+CHECKED_TYPES = (
+    frozenset(CREDENTIAL_FIELDS)
+    | frozenset(MEMBERSHIP_FIELDS)
+    | USER.types
+    | GROUP.types
+    | ROLE.types
+    | PERMISSION_SET.types
+)
 
 
 def hand_off_types() -> frozenset[str]:

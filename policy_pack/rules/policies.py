@@ -30,7 +30,8 @@ from . import resource_types as types
 from . import type_table
 from .adopted_identities import TARGET_TYPES, target_findings
 from .cloudformation import TemplateIam, template_iam
-from .declared import declared_identities, role_hand_offs
+from .declared import CHECKED_TYPES as DECLARED_TYPES
+from .declared import declared_identities, hand_off_types, role_hand_offs
 from .iam_actions import default_catalog
 from .iam_documents import DEFAULT_ASSUMABLE_ROLE_NAMES, DocumentFindings, check_document, shown
 from .kms_default import own_accounts, without_default_statement
@@ -726,7 +727,7 @@ def _rule_policies() -> list[Policy]:
             config_schema=PolicyConfigSchema(properties={"assumableRoleNames": ROLE_NAMES_SCHEMA}),
         ),
         ReadingStackPolicy(
-            reads=frozenset(DECLARED_TARGETS).union(*(targets for _, targets, _ in DECLARED_TARGETS.values())),
+            reads=DECLARED_TYPES,
             name="iam-declared-identities",
             description=(
                 "Credentials, permission-set assignments and group memberships name identities declared here, "
@@ -735,7 +736,8 @@ def _rule_policies() -> list[Policy]:
             validate=_never_raise(declared_identities),
             enforcement_level=EnforcementLevel.MANDATORY,
         ),
-        StackValidationPolicy(
+        ReadingStackPolicy(
+            reads=hand_off_types(),
             name="iam-role-hand-offs",
             description="Compute and services run only as roles declared here, through the same provider",
             validate=_never_raise(role_hand_offs),
