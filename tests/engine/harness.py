@@ -75,6 +75,10 @@ class Engine:
         path.write_text(self.python("-m", "automation", "pack-config", "--stack", stack).stdout)
         return path
 
+    def with_pack(self, stack: str) -> list[str]:
+        """`--policy-pack policy_pack --policy-pack-config <the stack's pack config>`, as the README runs it."""
+        return ["--policy-pack", "policy_pack", "--policy-pack-config", str(self.pack_config(stack))]
+
     def authorization(self, on: bool) -> None:
         """moto's IAM authorization: off while deploying (as an administrator would), on for verify."""
         count = b"0" if on else b"inf"

@@ -41,10 +41,6 @@ def is_default_provider(urn: str) -> bool:
     return ":pulumi:providers:" in urn and urn.rsplit("::", 1)[-1].startswith("default")
 
 
-def with_pack(engine: Engine, stack: str) -> list[str]:
-    return ["--policy-pack", "policy_pack", "--policy-pack-config", str(engine.pack_config(stack))]
-
-
 def aws_auth_entries(data: dict[str, str] | None) -> dict[str, list[dict[str, Any]]]:
     return {key: yaml.safe_load(value) for key, value in (data or {}).items() if key in ("mapUsers", "mapRoles")}
 
@@ -56,11 +52,11 @@ def test_a_stack_previews_deploys_and_destroys_with_the_pack(engine: Engine, sta
     assert plan["violations"] == [] or all(v["enforcementLevel"] != "mandatory" for v in plan["violations"])
 
     engine.pulumi("stack", "select", stack, "--create")
-    preview = engine.pulumi("preview", "-s", stack, *with_pack(engine, stack))
+    preview = engine.pulumi("preview", "-s", stack, *engine.with_pack(stack))
     assert "axonius-read-only@v0.0.1 (local: policy_pack)" in preview.stdout
     assert "mandatory" not in preview.stdout.lower(), preview.stdout
 
-    engine.pulumi("up", "-s", stack, "--yes", *with_pack(engine, stack))
+    engine.pulumi("up", "-s", stack, "--yes", *engine.with_pack(stack))
     outputs = engine.outputs(stack)
     plan_outputs = {k: v for k, v in plan["outputs"].items() if v != "[secret]"}
     assert comparable({k: outputs[k] for k in plan_outputs}) == comparable(plan_outputs)
