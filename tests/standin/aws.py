@@ -111,6 +111,10 @@ def _same_document(stored: Any, ours: str) -> bool:
     return parsed == json.loads(ours)
 
 
+def _tag_map(tags: list[dict[str, str]]) -> dict[str, str] | None:
+    return {tag["Key"]: tag["Value"] for tag in tags} or None
+
+
 def _tags(inputs: Properties) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in (inputs.get("tags") or {}).items()]
 
@@ -226,7 +230,9 @@ def _read_user(cloud: AwsCloud, iam: Any, id_: str, state: Properties) -> Proper
         user = iam.get_user(UserName=id_)["User"]
     except iam.exceptions.NoSuchEntityException:
         return None
-    return {**state, "name": user["UserName"], "path": user["Path"], "arn": user["Arn"], "uniqueId": user["UserId"]}
+    tags = _tag_map(iam.list_user_tags(UserName=id_)["Tags"])
+    return {**state, "name": user["UserName"], "path": user["Path"], "arn": user["Arn"], "uniqueId": user["UserId"],
+            "tags": tags or state.get("tags"), "tagsAll": tags or state.get("tagsAll")}  # fmt: skip
 
 
 def _update_user(cloud: AwsCloud, iam: Any, id_: str, olds: Properties, news: Properties) -> Properties:
@@ -275,8 +281,11 @@ def _read_role(cloud: AwsCloud, iam: Any, id_: str, state: Properties) -> Proper
     trust = state.get("assumeRolePolicy", "{}")
     if not _same_document(role["AssumeRolePolicyDocument"], trust):
         trust = json.dumps(role["AssumeRolePolicyDocument"])
-    return {**state, "arn": role["Arn"], "uniqueId": role["RoleId"], "assumeRolePolicy": trust,
-            "maxSessionDuration": role.get("MaxSessionDuration", 3600)}  # fmt: skip
+    tags = _tag_map(role.get("Tags", []))
+    return {**state, "name": role["RoleName"], "path": role["Path"], "arn": role["Arn"], "uniqueId": role["RoleId"],
+            "assumeRolePolicy": trust, "maxSessionDuration": role.get("MaxSessionDuration", 3600),
+            "description": role.get("Description") or state.get("description"),
+            "tags": tags or state.get("tags"), "tagsAll": tags or state.get("tagsAll")}  # fmt: skip
 
 
 def _update_role(cloud: AwsCloud, iam: Any, id_: str, olds: Properties, news: Properties) -> Properties:
@@ -327,7 +336,11 @@ def _read_policy(cloud: AwsCloud, iam: Any, id_: str, state: Properties) -> Prop
     document = state.get("policy", "{}")
     if not _same_document(version["Document"], document):
         document = json.dumps(version["Document"])
-    return {**state, "policy": document, "attachmentCount": policy.get("AttachmentCount", 0)}
+    tags = _tag_map(policy.get("Tags", []))
+    return {**state, "name": policy["PolicyName"], "path": policy["Path"], "arn": policy["Arn"],
+            "policyId": policy["PolicyId"], "policy": document, "attachmentCount": policy.get("AttachmentCount", 0),
+            "description": policy.get("Description") or state.get("description"),
+            "tags": tags or state.get("tags"), "tagsAll": tags or state.get("tagsAll")}  # fmt: skip
 
 
 def _update_policy(cloud: AwsCloud, iam: Any, id_: str, olds: Properties, news: Properties) -> Properties:
@@ -361,11 +374,13 @@ def _create_access_key(cloud: AwsCloud, iam: Any, inputs: Properties) -> Created
 
 def _read_access_key(cloud: AwsCloud, iam: Any, id_: str, state: Properties) -> Properties | None:
     try:
-        keys = iam.list_access_keys(UserName=state["user"])["AccessKeyMetadata"]
+        # An import knows only the key's ID: IAM says whose it is.
+        user = state.get("user") or iam.get_access_key_last_used(AccessKeyId=id_)["UserName"]
+        keys = iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
     except iam.exceptions.NoSuchEntityException:
         return None
     found = [k for k in keys if k["AccessKeyId"] == id_]
-    return {**state, "status": found[0]["Status"]} if found else None
+    return {**state, "user": user, "status": found[0]["Status"]} if found else None
 
 
 def _update_access_key(cloud: AwsCloud, iam: Any, id_: str, olds: Properties, news: Properties) -> Properties:
@@ -389,6 +404,9 @@ def _attachment(kind: str) -> tuple[Callable[..., Created], Callable[..., Proper
         return Created(f"{inputs[kind]}-{time.strftime('%Y%m%d%H%M%S')}{time.time_ns() % 10**8:08d}", dict(inputs))
 
     def read(cloud: AwsCloud, iam: Any, id_: str, state: Properties) -> Properties | None:
+        if kind not in state:  # an import: the ID is `<user or role>/<policy ARN>`, as pulumi-aws imports it
+            name, _, arn = id_.partition("/")
+            state = {kind: name, "policyArn": arn}
         lister = getattr(iam, f"list_attached_{kind}_policies")
         try:
             attached = lister(**{f"{noun}Name": state[kind]})["AttachedPolicies"]

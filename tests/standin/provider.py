@@ -24,6 +24,9 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
+# Outputs that are never inputs (what an import's Read leaves out of the inputs it reports).
+OUTPUT_ONLY = frozenset({"id", "arn", "uniqueId", "tagsAll", "policyId", "attachmentCount", "createDate", "secret"})
+
 # The engine's "unknown during preview" value.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
@@ -209,7 +212,11 @@ class StandinProvider(provider_pb2_grpc.ResourceProviderServicer):
             context.abort(grpc.StatusCode.UNKNOWN, f"reading {request.type} {request.id}: {error}")
         if found is None:
             return provider_pb2.ReadResponse()  # gone: no ID
-        return provider_pb2.ReadResponse(id=request.id, properties=to_wire(found), inputs=request.inputs)
+        inputs = from_wire(request.inputs) if request.HasField("inputs") else {}
+        if not inputs:  # an import or a read of an unmanaged resource: its inputs are its settable outputs
+            kind = self.kind(request.type, context)
+            inputs = {k: v for k, v in found.items() if k not in OUTPUT_ONLY and k not in kind.computed}
+        return provider_pb2.ReadResponse(id=request.id, properties=to_wire(found), inputs=to_wire(inputs))
 
     def Update(self, request: provider_pb2.UpdateRequest, context: grpc.ServicerContext) -> Any:
         olds, news = from_wire(request.olds), from_wire(request.news)
