@@ -17,12 +17,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ENGINE_ENV = PROJECT_DIR / ".engine" / "env"
@@ -112,7 +112,7 @@ def explicit_stack(accounts: int) -> str:
     )
 
 
-def measure(project: Path, stack: str, env: dict[str, str], plan_args: list[str]) -> dict[str, object]:
+def measure(project: Path, stack: str, env: dict[str, str], plan_args: list[str]) -> dict[str, Any]:
     subprocess.run(
         ["pulumi", "stack", "select", stack, "--create"], cwd=project, env=env, check=True, capture_output=True
     )
@@ -168,4 +168,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -200,8 +200,9 @@ class AwsCloud:
             deleter(self.iam(), id_, state)
 
     def invoke(self, token: str, args: Properties) -> Properties:
-        if token == "aws:index/getCallerIdentity:getCallerIdentity" and self.session is not None:
-            who = _error(lambda: self.session.client("sts", endpoint_url=self.endpoint).get_caller_identity())
+        session = self.session
+        if token == "aws:index/getCallerIdentity:getCallerIdentity" and session is not None:
+            who = _error(lambda: session.client("sts", endpoint_url=self.endpoint).get_caller_identity())
             return {"accountId": who["Account"], "arn": who["Arn"], "userId": who["UserId"], "id": who["Account"]}
         if token not in ANSWERED_INVOKES and not token.startswith("aws:organizations/"):
             raise CloudError(f"the stand-in aws provider does not answer {token}")
@@ -357,7 +358,8 @@ def _update_policy(cloud: AwsCloud, iam: Any, id_: str, olds: Properties, news: 
 def _delete_policy(iam: Any, id_: str, state: Properties) -> None:
     for version in _error(lambda: iam.list_policy_versions(PolicyArn=id_))["Versions"]:
         if not version["IsDefaultVersion"]:
-            _error(lambda v=version: iam.delete_policy_version(PolicyArn=id_, VersionId=v["VersionId"]))
+            version_id = version["VersionId"]
+            _error(lambda: iam.delete_policy_version(PolicyArn=id_, VersionId=version_id))  # noqa: B023 (called now)
     _error(lambda: iam.delete_policy(PolicyArn=id_))
 
 

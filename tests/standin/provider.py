@@ -97,9 +97,10 @@ def sdk_plugin_version(package: str) -> str:
 
 
 def _at(properties: Properties, path: str) -> Any:
+    value: Any = properties
     for part in path.split("."):
-        properties = properties.get(part) if isinstance(properties, dict) else None
-    return properties
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def replaced_by(kind: Kind, key: str, olds: Properties, news: Properties) -> bool:
@@ -242,7 +243,9 @@ class StandinProvider(provider_pb2_grpc.ResourceProviderServicer):
             answer = self.cloud.invoke(request.tok, from_wire(request.args))
         except CloudError as error:
             return provider_pb2.InvokeResponse(failures=[provider_pb2.CheckFailure(property="", reason=str(error))])
-        return provider_pb2.InvokeResponse(**{"return": to_wire(answer)})
+        response = provider_pb2.InvokeResponse()
+        getattr(response, "return").CopyFrom(to_wire(answer))  # `return` is a Python keyword
+        return response
 
     def Cancel(self, request: empty_pb2.Empty, context: grpc.ServicerContext) -> empty_pb2.Empty:
         return empty_pb2.Empty()
