@@ -52,7 +52,8 @@ def test_each_stack_is_set_up_planned_offline_then_run_with_the_policy_pack(name
     assert runs.index("make setup") < runs.index("make plan STACK=${{ matrix.stack }}")
     step = pulumi_step(workflow, job)["with"]
     assert step["command"] == command and step["stack-name"] == "${{ matrix.stack }}"
-    assert step["policyPacks"] == "policy_pack" and step["policyPackConfigs"] == "policy_pack/policy-config.json"
+    assert step["policyPacks"] == "policy_pack" and step["policyPackConfigs"] == "pack-config.json"
+    assert "venv/bin/python -m automation pack-config --stack ${{ matrix.stack }} > pack-config.json" in runs
     assert step["diff"] is True
     assert workflow["permissions"]["id-token"] == "write"  # credentials through GitHub's OIDC
 
