@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Self
 
 import boto3
+import requests
 from moto.server import ThreadedMotoServer
 
 from tests.e2e.moto_server import free_port
@@ -56,6 +57,10 @@ class StandinCloud:
     def __enter__(self) -> Self:
         self.moto.start()
         self._stack.callback(self.moto.stop)
+        # moto's accounts live in the process, shared with any other moto server in it (the e2e tests'): start empty.
+        requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
+        # ... and so is IAM authorization: off, as an administrator deploys (tests turn it on for verify).
+        requests.post(f"{self.endpoint}/moto-api/reset-auth", data=b"inf", timeout=10).raise_for_status()
         iam = boto3.client(
             "iam",
             endpoint_url=self.endpoint,
