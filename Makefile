@@ -9,7 +9,7 @@ STACK ?= dev
 ORGANIZATION ?=
 PY311 := import sys; sys.exit(sys.version_info < (3, 11))
 
-.PHONY: setup setup-dev venv-check plan test lint format bench schema
+.PHONY: setup setup-dev venv-check plan test lint format bench schema engine
 
 # What the program and the policy pack need, nothing more: `make plan` and deploys install only this.
 setup: $(STAMP)
@@ -75,3 +75,8 @@ $(PEERS)/.installed: benchmarks/requirements-peers.txt
 
 bench: setup-dev $(PEERS)/.installed
 	$(BIN)/python benchmarks/run_all.py
+
+# The Pulumi CLI built from source, its language hosts and the stand-in cloud's plugins, under .engine/ (see
+# README, "Running with the real engine"); seconds when already built.
+engine: setup
+	engine/build.sh
