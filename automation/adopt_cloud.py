@@ -66,6 +66,7 @@ class Cloud:
         self.home_session = session or boto3.Session()
         self.deploy_roles: dict[str, str] = {}  # account -> deploy role ARN, as the program's providers assume
         self._sessions: dict[str, boto3.Session] = {}
+        self._clients: dict[tuple[str, str, str | None], Any] = {}  # a client loads its service model: once each
         self._home: tuple[str, str] | None = None
 
     def home(self) -> tuple[str, str]:
@@ -99,12 +100,17 @@ class Cloud:
             )
         return self._sessions[account]
 
+    def client(self, account: str, service: str, region: str | None = None) -> Any:
+        if (account, service, region) not in self._clients:
+            self._clients[(account, service, region)] = self.session(account).client(service, region_name=region)
+        return self._clients[(account, service, region)]
+
     def iam(self, account: str) -> Any:
-        return self.session(account).client("iam")
+        return self.client(account, "iam")
 
     def cluster(self, account: str, region: str, name: str) -> Cluster | None:
         try:
-            found = self.session(account).client("eks", region_name=region).describe_cluster(name=name)["cluster"]
+            found = self.client(account, "eks", region).describe_cluster(name=name)["cluster"]
         except ClientError as error:
             if _missing(error):
                 return None
@@ -119,7 +125,7 @@ class Cloud:
         )
 
     def access_entry(self, cluster: Cluster, principal_arn: str) -> dict[str, Any] | None:
-        eks = self.session(cluster.account).client("eks", region_name=cluster.region)
+        eks = self.client(cluster.account, "eks", cluster.region)
         try:
             return eks.describe_access_entry(clusterName=cluster.name, principalArn=principal_arn)["accessEntry"]
         except ClientError as error:

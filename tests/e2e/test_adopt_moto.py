@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -83,8 +83,12 @@ class World:
     stack_file: Path
     tmp: Path
 
+    clients: dict[str, Any] = field(default_factory=dict)
+
     def iam(self, account: str = HOME) -> Any:
-        return admin(self.url, account).client("iam", endpoint_url=self.url)
+        if account not in self.clients:
+            self.clients[account] = admin(self.url, account).client("iam", endpoint_url=self.url)
+        return self.clients[account]
 
     def adopt(self, *options: str, stack_file: Path | None = None) -> int:
         args = cli.parser().parse_args(
