@@ -39,20 +39,26 @@ USER_POLICY = "aws:iam/userPolicy:UserPolicy"
 # ForceNew inputs per type (terraform-provider-aws): names and paths of roles and policies, the user of an access
 # key, the two ends of an attachment, an inline policy's owner and name. A user's name and path update in place.
 KINDS: Mapping[str, Kind] = {
-    types.IAM_USER: Kind(computed=("arn", "uniqueId"), autoname=False),
+    types.IAM_USER: Kind(computed=("arn", "uniqueId"), autoname=False, imported=("name", "path")),
     types.IAM_ROLE: Kind(
-        replace_on=frozenset({"name", "namePrefix", "path"}), computed=("arn", "uniqueId", "createDate"), autoname=True
+        replace_on=frozenset({"name", "namePrefix", "path"}),
+        computed=("arn", "uniqueId", "createDate"),
+        autoname=True,
+        imported=("name", "assumeRolePolicy", "maxSessionDuration"),
     ),
     types.IAM_POLICY: Kind(
         replace_on=frozenset({"name", "namePrefix", "path", "description"}),
         computed=("arn", "policyId", "attachmentCount"),
         autoname=True,
+        imported=("name", "path", "policy", "description"),
     ),
     types.IAM_ACCESS_KEY: Kind(
-        replace_on=frozenset({"user", "pgpKey"}), computed=("secret", "createDate", "sesSmtpPasswordV4")
+        replace_on=frozenset({"user", "pgpKey"}),
+        computed=("secret", "createDate", "sesSmtpPasswordV4"),
+        imported=("user", "status"),
     ),
-    types.USER_POLICY_ATTACHMENT: Kind(replace_on=frozenset({"user", "policyArn"})),
-    types.ROLE_POLICY_ATTACHMENT: Kind(replace_on=frozenset({"role", "policyArn"})),
+    types.USER_POLICY_ATTACHMENT: Kind(replace_on=frozenset({"user", "policyArn"}), imported=("user", "policyArn")),
+    types.ROLE_POLICY_ATTACHMENT: Kind(replace_on=frozenset({"role", "policyArn"}), imported=("role", "policyArn")),
     USER_POLICY: Kind(replace_on=frozenset({"user", "name", "namePrefix"}), autoname=True),
     # Guessed from the Terraform schema's shape, not checked: an access entry's cluster, principal and type, and a
     # StackSet's name and permission model, force a new resource; a StackSet instance is replaced on any change of
@@ -275,8 +281,8 @@ def _read_role(cloud: AwsCloud, iam: Any, id_: str, state: Properties) -> Proper
     trust = state.get("assumeRolePolicy", "{}")
     if not _same_document(role["AssumeRolePolicyDocument"], trust):
         trust = json.dumps(role["AssumeRolePolicyDocument"])
-    return {**state, "arn": role["Arn"], "uniqueId": role["RoleId"], "assumeRolePolicy": trust,
-            "maxSessionDuration": role.get("MaxSessionDuration", 3600)}  # fmt: skip
+    return {**state, "name": role["RoleName"], "path": role["Path"], "arn": role["Arn"], "uniqueId": role["RoleId"],
+            "assumeRolePolicy": trust, "maxSessionDuration": role.get("MaxSessionDuration", 3600)}  # fmt: skip
 
 
 def _update_role(cloud: AwsCloud, iam: Any, id_: str, olds: Properties, news: Properties) -> Properties:
@@ -327,7 +333,9 @@ def _read_policy(cloud: AwsCloud, iam: Any, id_: str, state: Properties) -> Prop
     document = state.get("policy", "{}")
     if not _same_document(version["Document"], document):
         document = json.dumps(version["Document"])
-    return {**state, "policy": document, "attachmentCount": policy.get("AttachmentCount", 0)}
+    described = {"description": policy["Description"]} if policy.get("Description") else {}
+    found = {"name": policy["PolicyName"], "path": policy["Path"], "arn": policy["Arn"], "policyId": policy["PolicyId"]}
+    return {**described, **state, **found, "policy": document, "attachmentCount": policy.get("AttachmentCount", 0)}
 
 
 def _update_policy(cloud: AwsCloud, iam: Any, id_: str, olds: Properties, news: Properties) -> Properties:
@@ -361,11 +369,13 @@ def _create_access_key(cloud: AwsCloud, iam: Any, inputs: Properties) -> Created
 
 def _read_access_key(cloud: AwsCloud, iam: Any, id_: str, state: Properties) -> Properties | None:
     try:
-        keys = iam.list_access_keys(UserName=state["user"])["AccessKeyMetadata"]
+        # An import knows only the key's ID: IAM names its user, as the provider finds it.
+        user = state.get("user") or iam.get_access_key_last_used(AccessKeyId=id_)["UserName"]
+        keys = iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
     except iam.exceptions.NoSuchEntityException:
         return None
     found = [k for k in keys if k["AccessKeyId"] == id_]
-    return {**state, "status": found[0]["Status"]} if found else None
+    return {**state, "user": user, "status": found[0]["Status"]} if found else None
 
 
 def _update_access_key(cloud: AwsCloud, iam: Any, id_: str, olds: Properties, news: Properties) -> Properties:
@@ -389,6 +399,9 @@ def _attachment(kind: str) -> tuple[Callable[..., Created], Callable[..., Proper
         return Created(f"{inputs[kind]}-{time.strftime('%Y%m%d%H%M%S')}{time.time_ns() % 10**8:08d}", dict(inputs))
 
     def read(cloud: AwsCloud, iam: Any, id_: str, state: Properties) -> Properties | None:
+        if not state:  # an import: the ID is `<name>/<policy ARN>`, as pulumi-aws documents
+            name, _, arn = id_.partition("/")
+            state = {kind: name, "policyArn": arn}
         lister = getattr(iam, f"list_attached_{kind}_policies")
         try:
             attached = lister(**{f"{noun}Name": state[kind]})["AttachedPolicies"]

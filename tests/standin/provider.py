@@ -44,11 +44,14 @@ class Created:
 class Kind:
     """How one resource type behaves. `replace_on` are the inputs (or dotted paths into them) whose change replaces
     it (ForceNew in the Terraform schema the bridge reads); `computed` are the outputs only the cloud knows (unknown
-    in a preview); `autoname` types get `<name>-<7 hex>` when no name is given."""
+    in a preview); `autoname` types get `<name>-<7 hex>` when no name is given; `imported` are the inputs an import
+    takes from what Read finds."""
 
     replace_on: frozenset[str] = frozenset()
     computed: tuple[str, ...] = ()
     autoname: bool = False
+    # The inputs `pulumi import` records from what Read finds (the ones the program sets); none: not importable.
+    imported: tuple[str, ...] = ()
 
 
 class Cloud(Protocol):
@@ -203,13 +206,20 @@ class StandinProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Read(self, request: provider_pb2.ReadRequest, context: grpc.ServicerContext) -> Any:
         state = from_wire(request.properties)
+        importing = not state  # `pulumi import`: the engine knows only the ID
+        kind = self.kind(request.type, context)
+        if importing and not kind.imported:
+            context.abort(
+                grpc.StatusCode.UNIMPLEMENTED, f"the stand-in {self.name} provider cannot import {request.type}"
+            )
         try:
             found = self.cloud.read(request.type, request.id, state)
         except CloudError as error:
             context.abort(grpc.StatusCode.UNKNOWN, f"reading {request.type} {request.id}: {error}")
         if found is None:
             return provider_pb2.ReadResponse()  # gone: no ID
-        return provider_pb2.ReadResponse(id=request.id, properties=to_wire(found), inputs=request.inputs)
+        inputs = to_wire({k: found[k] for k in kind.imported if k in found}) if importing else request.inputs
+        return provider_pb2.ReadResponse(id=request.id, properties=to_wire(found), inputs=inputs)
 
     def Update(self, request: provider_pb2.UpdateRequest, context: grpc.ServicerContext) -> Any:
         olds, news = from_wire(request.olds), from_wire(request.news)
