@@ -28,6 +28,7 @@ from .organization_file import Organization
 from .project import PROJECT
 
 DEFAULT_HOME_ACCOUNT = "111111111111"
+STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 @dataclass(frozen=True)
@@ -213,11 +214,18 @@ class RecordingMonitor(mocks.MockMonitor):
         super().__init__(mock)
         self.declared: list[DeclaredResource] = []
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives: the parent's whole type chain (the SDK's mock keeps only the parent's own
+        type), without the root stack's type (the mock keeps it)."""
+        parent_types = parent.split("::")[2] if parent else ""
+        qualified = type_ if parent_types in ("", STACK_TYPE) else f"{parent_types}${type_}"
+        return super().make_urn("", qualified, name)
+
     def RegisterResource(  # noqa: N802 (the engine's RPC name)
         self, request: resource_pb2.RegisterResourceRequest
     ) -> resource_pb2.RegisterResourceResponse:
         response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
+        if request.type != STACK_TYPE:
             inputs = pulumi.runtime.rpc.deserialize_properties(request.object, keep_unknowns=True)
             self.declared.append(
                 DeclaredResource(
