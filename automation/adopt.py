@@ -29,10 +29,10 @@ from components.inventory_user import key_resource_name
 from policy_pack.rules import resource_types as types
 
 from .adopt_cloud import Cloud, CloudError, Cluster, ClusterObjects, iam_get, iam_list
-from .import_file import ImportAs, engine_urn, import_file
+from .import_file import ImportAs, import_file
 from .mock_engine import AwsMocks, DeclaredResource, MockRun, provider_allowed_accounts, run_program
 from .plan import ORGANIZATION_KEY
-from .project import PROJECT, PROJECT_DIR
+from .project import PROJECT_DIR
 from .stack_file import StackFileError, read_stack_settings, stack_file
 
 FindingKind = Literal["unmanaged", "changed-by-up"]
@@ -106,8 +106,7 @@ class Discovery:
 
     def adopt(self, resource: DeclaredResource, how: ImportAs, where: str) -> None:
         self.imports[resource.urn] = how
-        urn = engine_urn(resource, {r.urn: r for r in self.run.resources}, self.stack.split("/")[-1], PROJECT)
-        self.adopted.append(Adopted(urn, resource.type, how.id, where))
+        self.adopted.append(Adopted(resource.urn, resource.type, how.id, where))
 
     def import_file(self) -> dict[str, Any]:
         return import_file(self.run.resources, self.imports)

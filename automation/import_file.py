@@ -41,14 +41,6 @@ def handle(resource: DeclaredResource) -> str:
     return f"{resource.name}#{resource.type.rsplit(':', 1)[-1]}"
 
 
-def engine_urn(resource: DeclaredResource, by_urn: Mapping[str, DeclaredResource], stack: str, project: str) -> str:
-    """The URN the engine gives a registration: its ancestors' types, then its own (the root stack, never
-    recorded, is left out as the engine leaves it out). The mock monitor's URNs keep only the parent's last
-    type; the engine qualifies a type by the whole chain."""
-    chain = [a.type for a in reversed(_ancestors(resource, by_urn))]
-    return f"urn:pulumi:{stack}::{project}::{'$'.join([*chain, resource.type])}::{resource.name}"
-
-
 def plugin_version(type_token: str) -> str | None:
     package = type_token.removeprefix("pulumi:providers:").split(":", 1)[0]
     return version(SDK_PACKAGES[package]) if package in SDK_PACKAGES else None

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from automation.adopt import AdoptError, aws_auth_verdict, choose_key, trust_differences, unmanaged_policies
-from automation.import_file import SECRET_SIG, SECRET_SIG_KEY, ImportAs, engine_urn, import_file
+from automation.import_file import SECRET_SIG, SECRET_SIG_KEY, ImportAs, import_file
 from automation.mock_engine import AwsMocks, MockRun, run_program
 from automation.project import PROJECT
 from automation.verify import VerifyUsageError, target_from_outputs
@@ -177,13 +177,23 @@ def test_the_import_file_brings_each_resources_parents_and_provider(declared: Mo
     assert all(order.index(e["parent"]) < order.index(e["name"]) for e in built["resources"] if "parent" in e)
 
 
-def test_engine_urns_qualify_a_type_by_every_ancestor(declared: MockRun) -> None:
-    by_urn = {r.urn: r for r in declared.resources}
-    user = named(declared, types.IAM_USER)
-    assert engine_urn(user, by_urn, "prod", PROJECT) == (
-        "urn:pulumi:prod::axonius-aws-access::axonius-aws-access:index:AxoniusAccess$"
-        "axonius-aws-access:inventory_user:InventoryUser$aws:iam/user:User::inventory-user"
-    )
+def urn_of(entries: dict[str, dict[str, Any]], entry: dict[str, Any], stack: str) -> str:
+    """The URN `pulumi import --file` gives an entry: its parent's qualified type, then its own type and name."""
+    parent = entries.get(entry.get("parent", ""))
+    qualified = f"{urn_of(entries, parent, stack).split('::')[2]}${entry['type']}" if parent else entry["type"]
+    return f"urn:pulumi:{stack}::{PROJECT}::{qualified}::{entry['logicalName']}"
+
+
+def test_each_entry_gets_the_urn_the_program_declares(declared: MockRun) -> None:
+    user, key_ = named(declared, types.IAM_USER), named(declared, types.IAM_ACCESS_KEY)
+    built = import_file(declared.resources, {user.urn: ImportAs("Axonius-Readonly"), key_.urn: ImportAs("AKIA1")})
+    entries = {entry["name"]: entry for entry in built["resources"]}
+    assert {urn_of(entries, e, "prod") for e in built["resources"]} == {
+        user.urn,
+        key_.urn,
+        user.parent,
+        named(declared, "axonius-aws-access:index:AxoniusAccess").urn,
+    }
 
 
 def test_a_new_key_says_the_stack_holds_its_secret(declared: MockRun) -> None:

@@ -29,9 +29,7 @@ from kubernetes import client
 import automation.__main__ as cli
 from automation.adopt import run_adopt
 from automation.adopt_cloud import Cloud, Cluster
-from automation.import_file import engine_urn
 from automation.plan import plan
-from automation.project import PROJECT
 from automation.verify import PASS, VerifyUsageError, aws_session, check_identity, check_key, target_from_outputs
 from components.eks_token import eks_token
 from tests.e2e.manual_setup import (
@@ -49,6 +47,7 @@ from tests.e2e.manual_setup import (
 )
 from tests.e2e.moto_deploy import admin, authorization_off
 from tests.e2e.moto_server import moto_server
+from tests.test_adopt import urn_of
 
 HOME, WORKLOADS, DATA = "111111111111", "222222222222", "333333333333"
 CLUSTER = "home-eks"
@@ -181,25 +180,15 @@ def test_adopt_finds_each_part_of_the_guides_setup(world: World, capsys: pytest.
 def test_the_import_file_names_the_urns_the_program_declares(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     import_file, report = adopted(world, capsys)
     entries = {entry["name"]: entry for entry in import_file["resources"]}
-
-    def urn_of(entry: dict[str, Any]) -> str:
-        """As `pulumi import --file` builds it: the parent's qualified type, then the entry's type and name."""
-        parent = entries.get(entry.get("parent", ""))
-        qualified = f"{urn_of(parent).split('::')[2]}${entry['type']}" if parent else entry["type"]
-        return f"urn:pulumi:adopted::{PROJECT}::{qualified}::{entry['logicalName']}"
-
     declared = plan("adopted", config_file=world.stack_file, home_account=HOME, policies=False)
     by_urn = {r.urn: r for r in declared.resources}
-    program = {engine_urn(r, by_urn, "adopted", PROJECT): r for r in declared.resources}
     for entry in import_file["resources"]:
-        resource = program[urn_of(entry)]  # every entry is a resource the program declares, by URN
+        resource = by_urn[urn_of(entries, entry, "adopted")]  # every entry is a resource the program declares
         assert resource.type == entry["type"] and resource.name == entry["logicalName"]
         provider = entries[entry["provider"]] if "provider" in entry else None
         declared_provider = by_urn.get(resource.provider.rsplit("::", 1)[0])
-        assert (provider and urn_of(provider)) == (
-            declared_provider and engine_urn(declared_provider, by_urn, "adopted", PROJECT)
-        )
-    urns = {urn_of(entry) for entry in import_file["resources"] if "id" in entry}
+        assert (provider and urn_of(entries, provider, "adopted")) == (declared_provider and declared_provider.urn)
+    urns = {urn_of(entries, entry, "adopted") for entry in import_file["resources"] if "id" in entry}
     assert urns == {a["urn"] for a in report["adopted"]}
     # the other accounts' roles come in through the provider that deploys there, with the program's inputs
     role_providers = {entries[e["provider"]]["inputs"]["allowedAccountIds"] for e in by_type(import_file)["Role"]}
