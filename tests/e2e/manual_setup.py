@@ -1,9 +1,8 @@
 """The vendor's guide ("Connecting the AWS Adapter Using an IAM User") done by hand, as a customer does it:
 boto3 for the IAM console steps, the Kubernetes client for the kubectl steps. What `adopt` takes over.
 
-`FakeClusterApi` is the local Kubernetes API (`tests/fake_kube_api.py`) with the two RBAC collections the
-guide's `kubectl create clusterrole|clusterrolebinding` write, and EKS tokens checked as EKS checks them
-(`eks_authenticator`): a request signs in with a token a real identity in moto signed for this cluster.
+The cluster is the stand-in cloud's Kubernetes API (`tests/standin/kube_api.py`): aws-auth, any object at its
+REST path, and EKS tokens checked as EKS checks them.
 """
 
 from __future__ import annotations
@@ -11,16 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import yaml
 from kubernetes import client
 
-from tests.e2e.eks_authenticator import caller_arn
-from tests.fake_kube_api import FakeKubeApi
-
-RBAC_PATH = "/apis/rbac.authorization.k8s.io/v1"
 ADAPTER_POLICY = "AxoniusReadOnlyPolicy"  # the guide leaves the name to the customer: a hand-made one
 ASSUME_POLICY = "AxoniusAssumeRolesPolicy"
 USER = "Axonius-Readonly"
@@ -33,58 +27,6 @@ ADAPTER_ACTIONS = [
     "iam:ListUsers",
     "s3:ListAllMyBuckets",
 ]
-
-
-class FakeClusterApi(FakeKubeApi):
-    """aws-auth, ClusterRoles and ClusterRoleBindings, for callers with a valid EKS token for `cluster`."""
-
-    def __init__(self, cluster: str, data: dict[str, str] | None = None) -> None:
-        self.cluster = cluster
-        self.objects: dict[str, dict[str, dict[str, Any]]] = {"clusterroles": {}, "clusterrolebindings": {}}
-        self.signed_in: list[str] = []
-        super().__init__(data=data)
-
-    def accepts(self, authorization: str | None) -> bool:
-        arn = caller_arn((authorization or "").removeprefix("Bearer "), self.cluster)
-        if arn is not None:
-            self.signed_in.append(arn)
-        return arn is not None
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        api = self
-        base = super()._handler()
-
-        class Handler(base):  # type: ignore[valid-type, misc]  # the base is built at run time
-            def rbac_object(self) -> tuple[str, str | None] | None:
-                if not self.path.startswith(f"{RBAC_PATH}/"):
-                    return None
-                collection, _, name = self.path.removeprefix(f"{RBAC_PATH}/").partition("/")
-                return (collection, name or None) if collection in api.objects else None
-
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                where = self.rbac_object()
-                if where is None:
-                    return super().do_GET()
-                if not self.authorized():
-                    return
-                collection, name = where
-                found = api.objects[collection].get(name or "")
-                return self.reply(200, found) if found else self.status(404, "NotFound")
-
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                where = self.rbac_object()
-                if where is None:
-                    return super().do_POST()
-                if not self.authorized():
-                    return
-                body = self.body()
-                objects = api.objects[where[0]]
-                if body["metadata"]["name"] in objects:
-                    return self.status(409, "AlreadyExists")
-                objects[body["metadata"]["name"]] = body
-                self.reply(201, body)
-
-        return Handler
 
 
 @dataclass

@@ -38,7 +38,6 @@ from tests.e2e.manual_setup import (
     NODES,
     ROLE,
     USER,
-    FakeClusterApi,
     ManualSetup,
     allow_assuming_roles,
     create_role,
@@ -47,6 +46,7 @@ from tests.e2e.manual_setup import (
 )
 from tests.e2e.moto_deploy import admin, authorization_off
 from tests.e2e.moto_server import moto_server
+from tests.standin.kube_api import StandinKubeApi
 from tests.test_adopt import urn_of
 
 HOME, WORKLOADS, DATA = "111111111111", "222222222222", "333333333333"
@@ -65,7 +65,7 @@ STACK_FILE = {
 class LocalClusters(Cloud):
     """The deploying credentials' view, each EKS cluster answered at its local Kubernetes API."""
 
-    def __init__(self, session: Any, apis: dict[str, FakeClusterApi]) -> None:
+    def __init__(self, session: Any, apis: dict[str, StandinKubeApi]) -> None:
         super().__init__(session)
         self.apis = apis
 
@@ -78,7 +78,7 @@ class LocalClusters(Cloud):
 class World:
     url: str
     setup: ManualSetup
-    api: FakeClusterApi
+    api: StandinKubeApi
     stack_file: Path
     tmp: Path
 
@@ -132,7 +132,7 @@ def world(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
     stack_file = tmp_path / "Pulumi.adopted.yaml"
     stack_file.write_text(yaml.safe_dump(STACK_FILE))
-    with authorization_off(moto_url), FakeClusterApi(CLUSTER, data={"mapRoles": NODES}) as api:
+    with authorization_off(moto_url), StandinKubeApi(CLUSTER, {"mapRoles": NODES}) as api:
         home = admin(moto_url, HOME)
         home.client("eks", endpoint_url=moto_url).create_cluster(
             name=CLUSTER, roleArn=f"arn:aws:iam::{HOME}:role/eks", resourcesVpcConfig={}
@@ -173,7 +173,7 @@ def test_adopt_finds_each_part_of_the_guides_setup(world: World, capsys: pytest.
     created = {entry["type"].rsplit(":", 1)[-1] for entry in report["createdByUp"]}
     assert created == {"Policy", "UserPolicyAttachment", "RolePolicyAttachment"}
     # adopt read the cluster with a token it signed: the admin's identity, as EKS sees it
-    assert set(world.api.signed_in) == {f"arn:aws:iam::{HOME}:role/admin"}
+    assert set(world.api.callers) == {f"arn:aws:iam::{HOME}:role/admin"}
     assert world.api.writes == 1  # the guide's own aws-auth edit; adopt wrote nothing
 
 
@@ -266,12 +266,12 @@ def test_bad_input_is_one_clear_line_and_changes_nothing(
         )
     else:
         world.api.store({**(world.api.data or {}), "mapUsers": "- {userarn: [unclosed"})
-    writes = world.api.writes
+    before = world.api.snapshot()
     out = world.tmp / "import.json"
     assert world.adopt("--out", str(out), stack_file=stack_file) == 2
     error = capsys.readouterr().err.splitlines()
     assert sum(message in line for line in error) == 1, error
-    assert error[-1] == "nothing was changed" and not out.exists() and world.api.writes == writes
+    assert error[-1] == "nothing was changed" and not out.exists() and world.api.snapshot() == before
     assert world.attached("user", USER) == {ADAPTER_POLICY, ASSUME_POLICY}
 
 
