@@ -29,7 +29,7 @@ from components.inventory_user import key_resource_name
 from policy_pack.rules import resource_types as types
 
 from .adopt_cloud import Cloud, CloudError, Cluster, ClusterObjects, iam_get, iam_list
-from .import_file import ImportAs, import_file
+from .import_file import ImportAs, import_file, parents_only, parents_path
 from .mock_engine import AwsMocks, DeclaredResource, MockRun, provider_allowed_accounts, run_program
 from .plan import ORGANIZATION_KEY
 from .project import PROJECT_DIR
@@ -655,7 +655,7 @@ def report_json(found: Discovery, out: Path | None, detached: Sequence[Action] |
     report: dict[str, Any] = {
         "stack": found.stack,
         "homeAccount": found.home_account,
-        "importFile": str(out) if out else None,
+        "importFiles": [str(parents_path(out)), str(out)] if out else [],
         "adopted": [asdict(a) for a in found.adopted],
         "createdByUp": [{"urn": r.urn, "type": r.type} for r in found.created],
         "findings": [
@@ -686,9 +686,11 @@ def render_text(found: Discovery, out: Path | None, detached: Sequence[Action] |
     lines.append(f"\nChanged by pulumi up: {len(changed)}")
     lines += [f"  {f.where}: {f.what}\n      plan: {f.plan}" for f in changed]
     if out:
+        flags = f"-s {found.stack} --protect=false --generate-code=false --yes"
         lines.append(
-            f"\nImport file written to {out}. Next (README: Adopting an existing setup):\n"
-            f"  pulumi import --file {out} -s {found.stack} --protect=false --generate-code=false --yes\n"
+            f"\nImport files written: {parents_path(out)} (our components) and {out}. Next (README: Adopting an "
+            f"existing setup):\n  pulumi import --file {parents_path(out)} {flags}\n"
+            f"  pulumi import --file {out} {flags}\n"
             f"  pulumi up -s {found.stack}\n"
             f"  venv/bin/python -m automation adopt --stack {found.stack} --detach-unmanaged"
         )
@@ -732,7 +734,9 @@ def run_adopt(args: argparse.Namespace, cloud: Cloud | None = None) -> int:
         elif problems := nothing_found(found):
             raise AdoptError(problems)
         else:
-            args.out.write_text(json.dumps(found.import_file(), indent=2) + "\n")
+            full = found.import_file()
+            parents_path(args.out).write_text(json.dumps(parents_only(full), indent=2) + "\n")
+            args.out.write_text(json.dumps(full, indent=2) + "\n")
     except AdoptError as error:
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)

@@ -6,8 +6,9 @@ entries and the explicit providers they use as provider entries with the program
 read, by the import), so neither the parent chain nor a provider differs at `up`. A resource on a default
 provider carries the SDK's plugin version: the engine names default providers by version.
 
-Every entry's `name` is a handle local to the file (`<logical name>#<Type>`: a component, its user and its key
-share one logical name); `logicalName` is the Pulumi name.
+The engine creates a file's providers before its components, so the components go in first, in a file of their
+own (`parents_only`). Every entry's `name` is a handle local to the file (`<logical name>#<Type>`: a component,
+its user and its key share one logical name); `logicalName` is the Pulumi name.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret
@@ -87,6 +89,21 @@ def import_file(resources: Sequence[DeclaredResource], imports: Mapping[str, Imp
     ordered = sorted(needed.values(), key=lambda r: (len(_ancestors(r, by_urn)), r.urn not in imports, r.urn))
     entries = [_entry(resource, imports.get(resource.urn), by_urn) for resource in ordered]
     return {"nameTable": {}, "resources": entries}
+
+
+def parents_only(full: Mapping[str, Any]) -> dict[str, Any]:
+    """The first of two imports: our components alone.
+
+    The engine creates the providers an import file declares before anything else, so a provider whose parent is
+    one of our components (each account's, each cluster's) fails the snapshot check unless that component is
+    already in the state. Imported again with the full file, a component already there is skipped.
+    """
+    return {"nameTable": {}, "resources": [entry for entry in full["resources"] if entry.get("component")]}
+
+
+def parents_path(out: Path) -> Path:
+    """`import.json` -> `import.parents.json`."""
+    return out.with_name(f"{out.stem}.parents{out.suffix}")
 
 
 def _entry(resource: DeclaredResource, how: ImportAs | None, by_urn: Mapping[str, DeclaredResource]) -> dict[str, Any]:

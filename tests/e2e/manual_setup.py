@@ -12,8 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import boto3
+import botocore.session
 import yaml
 from kubernetes import client
+
+from components.eks_token import eks_token
 
 ADAPTER_POLICY = "AxoniusReadOnlyPolicy"  # the guide leaves the name to the customer: a hand-made one
 ASSUME_POLICY = "AxoniusAssumeRolesPolicy"
@@ -78,6 +82,18 @@ def allow_assuming_roles(iam: Any, setup: ManualSetup) -> None:
     policy = iam.create_policy(PolicyName=ASSUME_POLICY, PolicyDocument=document)
     iam.attach_user_policy(UserName=USER, PolicyArn=policy["Policy"]["Arn"])
     setup.assume_policy_arn = policy["Policy"]["Arn"]
+
+
+def kubectl_as(session: boto3.Session, endpoint: str, cluster: str) -> client.ApiClient:
+    """kubectl as the cluster's admin: an EKS token signed with the admin's credentials."""
+    frozen = session.get_credentials().get_frozen_credentials()
+    core = botocore.session.Session()
+    core.set_credentials(frozen.access_key, frozen.secret_key, frozen.token)
+    configuration = client.Configuration()
+    configuration.host = endpoint
+    configuration.api_key = {"BearerToken": eks_token(cluster, session.region_name or "us-east-1", session=core)}
+    configuration.api_key_prefix = {"BearerToken": "Bearer"}
+    return client.ApiClient(configuration)
 
 
 def kubectl_steps(api_client: client.ApiClient, user_arn: str) -> None:

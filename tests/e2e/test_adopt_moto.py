@@ -20,18 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 import pytest
 import requests
 import yaml
-from kubernetes import client
 
 import automation.__main__ as cli
 from automation.adopt import run_adopt
 from automation.adopt_cloud import Cloud, Cluster
 from automation.plan import plan
 from automation.verify import PASS, VerifyUsageError, aws_session, check_identity, check_key, target_from_outputs
-from components.eks_token import eks_token
 from tests.e2e.manual_setup import (
     ADAPTER_POLICY,
     ASSUME_POLICY,
@@ -42,6 +39,7 @@ from tests.e2e.manual_setup import (
     allow_assuming_roles,
     create_role,
     create_user_with_key,
+    kubectl_as,
     kubectl_steps,
 )
 from tests.e2e.moto_deploy import admin, authorization_off
@@ -105,18 +103,6 @@ class World:
         return {policy["PolicyName"] for policy in listing["AttachedPolicies"]}
 
 
-def kube_client(url: str, endpoint: str) -> client.ApiClient:
-    """kubectl as the cluster's admin: a token signed with the admin's credentials."""
-    credentials = admin(url, HOME).get_credentials().get_frozen_credentials()
-    core = botocore.session.Session()
-    core.set_credentials(credentials.access_key, credentials.secret_key, credentials.token)
-    configuration = client.Configuration()
-    configuration.host = endpoint
-    configuration.api_key = {"BearerToken": eks_token(CLUSTER, "us-east-1", session=core)}
-    configuration.api_key_prefix = {"BearerToken": "Bearer"}
-    return client.ApiClient(configuration)
-
-
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
     with moto_server() as url:
@@ -141,7 +127,7 @@ def world(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         for account in (WORKLOADS, DATA):
             create_role(admin(moto_url, account).client("iam", endpoint_url=moto_url), account, HOME, setup)
         allow_assuming_roles(home.client("iam", endpoint_url=moto_url), setup)
-        with kube_client(moto_url, api.endpoint) as kubectl:
+        with kubectl_as(admin(moto_url, HOME), api.endpoint, CLUSTER) as kubectl:
             kubectl_steps(kubectl, setup.user_arn)
         yield World(moto_url, setup, api, stack_file, tmp_path)
 
