@@ -1,4 +1,4 @@
-"""python -m automation plan|pack-config|deployer-policy|preview|up|destroy|refresh|verify --stack NAME
+"""python -m automation plan|pack-config|deployer-policy|preview|up|destroy|refresh|verify|adopt --stack NAME
 (see README.md).
 
 Exit codes: 0 fine; 1 failed or a mandatory policy violation; 2 usage, configuration or no Pulumi CLI.
@@ -16,6 +16,7 @@ from components.policy_documents import MAX_POLICY_CHARS
 from components.stack_config import ACCOUNT_ID, IAM_NAME, IAM_NAME_TEXT, ConfigError
 
 from .arguments import matching, stack_name
+from .adopt import add_adopt_command, run_adopt
 from .deployer_policy import DeployerPolicyError, deployer_policy
 from .deploying_account import DeployingAccountError
 from .mock_engine import DEFAULT_HOME_ACCOUNT
@@ -94,6 +95,7 @@ def parser() -> argparse.ArgumentParser:
             pack.add_argument("--policy-pack-config", type=Path, help="policy config file (JSON)")
             add_home_account(command, "the deploying account (default: ask STS with the deploying credentials)")
     add_verify_command(commands)
+    add_adopt_command(commands)
     return root
 
 
@@ -228,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         "pack-config": run_pack_config,
         "deployer-policy": run_deployer_policy,
         "verify": run_verify,
+        "adopt": run_adopt,
     }
     return handlers.get(args.command, run_deployment)(args)
 

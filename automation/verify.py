@@ -149,16 +149,33 @@ def _required(outputs: Mapping[str, Any], name: str) -> Any:
 
 
 def target_from_outputs(
-    outputs: Mapping[str, Any], *, key_slot: int | None = None, environ: Mapping[str, str] | None = None
+    outputs: Mapping[str, Any],
+    *,
+    key_slot: int | None = None,
+    environ: Mapping[str, str] | None = None,
+    secret_file: Path | None = None,
 ) -> VerifyTarget:
-    """The stack's outputs as a plan to verify; `key_slot` picks a slot's key instead of the active one."""
+    """The stack's outputs as a plan to verify; `key_slot` picks a slot's key instead of the active one.
+
+    `secret_file` holds the key's secret when the stack does not: a key adopted from a manual setup (README:
+    Adopting an existing setup) was imported, and AWS never hands a secret out again.
+    """
     try:
-        return _target(outputs, key_slot, os.environ if environ is None else environ)
+        return _target(outputs, key_slot, os.environ if environ is None else environ, secret_file)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise VerifyUsageError(f"the stack outputs are not as this program exports them ({error!r})") from None
 
 
-def _target(outputs: Mapping[str, Any], key_slot: int | None, environ: Mapping[str, str]) -> VerifyTarget:
+def _supplied_secret(secret_file: Path) -> str:
+    try:
+        return secret_file.read_text().strip()
+    except OSError as error:
+        raise VerifyUsageError(f"--secret-access-key-file {secret_file}: {error.strerror}") from None
+
+
+def _target(
+    outputs: Mapping[str, Any], key_slot: int | None, environ: Mapping[str, str], secret_file: Path | None
+) -> VerifyTarget:
     if key_slot is None:
         key_id, secret = _required(outputs, "accessKeyId"), _required(outputs, "secretAccessKey")
     else:
@@ -166,6 +183,13 @@ def _target(outputs: Mapping[str, Any], key_slot: int | None, environ: Mapping[s
         if key_slot not in slots:
             raise VerifyUsageError(f"key slot {key_slot} holds no key (slots with a key: {sorted(slots)})")
         key_id, secret = slots[key_slot], _required(outputs, f"secretAccessKey{key_slot}")
+    if secret_file is not None:
+        secret = _supplied_secret(secret_file)
+    elif not secret:
+        raise VerifyUsageError(
+            f"the stack does not hold the secret of key {key_id} (an adopted key); "
+            "give it with --secret-access-key-file FILE"
+        )
     role_file = _required(outputs, "roleArnFileJson")
     roles = tuple(
         RoleEntry(entry["arn"], entry.get("external_id"))
@@ -639,13 +663,16 @@ def add_verify_command(commands: argparse._SubParsersAction) -> None:
         default=DEFAULT_TIMEOUTS.read,
         help=f"seconds to wait for each answer, per attempt (default {DEFAULT_TIMEOUTS.read:g})",
     )
+    command.add_argument(
+        "--secret-access-key-file", type=Path, help="the key's secret, for a key the stack adopted (it has none)"
+    )
 
 
 def run_verify(args: argparse.Namespace) -> int:
     timeouts = Timeouts(connect=args.connect_timeout, read=args.read_timeout)
     try:
         outputs = read_outputs_file(args.outputs) if args.outputs else read_stack_outputs(args.stack)
-        target = target_from_outputs(outputs, key_slot=args.key_slot)
+        target = target_from_outputs(outputs, key_slot=args.key_slot, secret_file=args.secret_access_key_file)
         results = verify(target, timeouts=timeouts, progress=lambda line: print(line, file=sys.stderr, flush=True))
     except VerifyUsageError as error:
         print(f"error: {error}", file=sys.stderr)

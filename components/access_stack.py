@@ -217,12 +217,19 @@ def access_key_outputs(user: InventoryUser) -> dict[str, Any]:
         "secretAccessKey": user.secret_access_key,
         "activeKey": user.active_slot,
         "accessKeys": [
-            {"slot": slot, "accessKeyId": key.id, "status": key.status} for slot, key in user.access_keys.items()
+            {"slot": slot, "accessKeyId": key.id, "status": key.status, "secretKnown": _secret_known(key)}
+            for slot, key in user.access_keys.items()
         ],
     }
     for slot, key in user.access_keys.items():
         outputs[f"secretAccessKey{slot}"] = pulumi.Output.secret(key.secret)
     return outputs
+
+
+def _secret_known(key: aws.iam.AccessKey) -> pulumi.Output[bool]:
+    """False for a key imported from a manual setup: AWS hands a secret out only when it creates the key, so the
+    adapter keeps the one it holds (README: Adopting an existing setup). Only whether there is one is revealed."""
+    return pulumi.Output.unsecret(key.secret).apply(bool)
 
 
 def _child_options(parent: pulumi.Resource | None) -> pulumi.ResourceOptions | None:

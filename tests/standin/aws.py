@@ -39,20 +39,26 @@ USER_POLICY = "aws:iam/userPolicy:UserPolicy"
 # ForceNew inputs per type (terraform-provider-aws): names and paths of roles and policies, the user of an access
 # key, the two ends of an attachment, an inline policy's owner and name. A user's name and path update in place.
 KINDS: Mapping[str, Kind] = {
-    types.IAM_USER: Kind(computed=("arn", "uniqueId"), autoname=False),
+    types.IAM_USER: Kind(computed=("arn", "uniqueId"), autoname=False, imported=("name", "path")),
     types.IAM_ROLE: Kind(
-        replace_on=frozenset({"name", "namePrefix", "path"}), computed=("arn", "uniqueId", "createDate"), autoname=True
+        replace_on=frozenset({"name", "namePrefix", "path"}),
+        computed=("arn", "uniqueId", "createDate"),
+        autoname=True,
+        imported=("name", "assumeRolePolicy", "maxSessionDuration"),
     ),
     types.IAM_POLICY: Kind(
         replace_on=frozenset({"name", "namePrefix", "path", "description"}),
         computed=("arn", "policyId", "attachmentCount"),
         autoname=True,
+        imported=("name", "path", "policy", "description"),
     ),
     types.IAM_ACCESS_KEY: Kind(
-        replace_on=frozenset({"user", "pgpKey"}), computed=("secret", "createDate", "sesSmtpPasswordV4")
+        replace_on=frozenset({"user", "pgpKey"}),
+        computed=("secret", "createDate", "sesSmtpPasswordV4"),
+        imported=("user", "status"),
     ),
-    types.USER_POLICY_ATTACHMENT: Kind(replace_on=frozenset({"user", "policyArn"})),
-    types.ROLE_POLICY_ATTACHMENT: Kind(replace_on=frozenset({"role", "policyArn"})),
+    types.USER_POLICY_ATTACHMENT: Kind(replace_on=frozenset({"user", "policyArn"}), imported=("user", "policyArn")),
+    types.ROLE_POLICY_ATTACHMENT: Kind(replace_on=frozenset({"role", "policyArn"}), imported=("role", "policyArn")),
     USER_POLICY: Kind(replace_on=frozenset({"user", "name", "namePrefix"}), autoname=True),
     # Guessed from the Terraform schema's shape, not checked: an access entry's cluster, principal and type, and a
     # StackSet's name and permission model, force a new resource; a StackSet instance is replaced on any change of

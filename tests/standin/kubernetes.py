@@ -23,7 +23,10 @@ REQUEST_TIMEOUT = (5, 30)
 
 
 def _kind(replace_on: set[str]) -> Kind:
-    return Kind(replace_on=frozenset({"metadata.name", "metadata.namespace", *replace_on}))
+    return Kind(
+        replace_on=frozenset({"metadata.name", "metadata.namespace", *replace_on}),
+        imported=("metadata", "rules", "roleRef", "subjects"),
+    )
 
 
 # Every kind this project declares; another kind is replaced on the same name and namespace changes.
@@ -77,8 +80,17 @@ class KubernetesCloud:
         return Created(item.rsplit("/", 1)[-1] if _cluster_scoped(type_) else _namespaced_id(inputs), answer.json())
 
     def read(self, type_: str, id_: str, state: Properties) -> Properties | None:
+        importing = not state  # the ID alone: `NAME` for a cluster-scoped object, `NAMESPACE/NAME` otherwise
+        if importing:
+            namespace, _, name = id_.rpartition("/")
+            state = {"metadata": {"name": name, **({"namespace": namespace} if namespace else {})}}
         answer = self.call("GET", _paths(type_, state)[1])
-        return None if answer.status_code == 404 else answer.json()
+        if answer.status_code == 404:
+            return None
+        found = answer.json()
+        if importing:  # the metadata an object's inputs hold, not what the server sets
+            found["metadata"] = {k: v for k, v in found["metadata"].items() if k in ("name", "namespace", "labels")}
+        return found
 
     def update(self, type_: str, id_: str, olds: Properties, news: Properties) -> Properties:
         item = _paths(type_, news)[1]

@@ -47,11 +47,14 @@ class Created:
 class Kind:
     """How one resource type behaves. `replace_on` are the inputs (or dotted paths into them) whose change replaces
     it (ForceNew in the Terraform schema the bridge reads); `computed` are the outputs only the cloud knows (unknown
-    in a preview); `autoname` types get `<name>-<7 hex>` when no name is given."""
+    in a preview); `autoname` types get `<name>-<7 hex>` when no name is given; `imported` are the inputs an import
+    takes from what Read finds."""
 
     replace_on: frozenset[str] = frozenset()
     computed: tuple[str, ...] = ()
     autoname: bool = False
+    # The inputs `pulumi import` records from what Read finds (the ones the program sets); none: not importable.
+    imported: tuple[str, ...] = ()
 
 
 class Cloud(Protocol):
@@ -207,15 +210,23 @@ class StandinProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Read(self, request: provider_pb2.ReadRequest, context: grpc.ServicerContext) -> Any:
         state = from_wire(request.properties)
+        importing = not state  # `pulumi import`: the engine knows only the ID
+        kind = self.kind(request.type, context)
+        if importing and not kind.imported:
+            context.abort(
+                grpc.StatusCode.UNIMPLEMENTED, f"the stand-in {self.name} provider cannot import {request.type}"
+            )
         try:
             found = self.cloud.read(request.type, request.id, state)
         except CloudError as error:
             context.abort(grpc.StatusCode.UNKNOWN, f"reading {request.type} {request.id}: {error}")
         if found is None:
             return provider_pb2.ReadResponse()  # gone: no ID
-        inputs = from_wire(request.inputs) if request.HasField("inputs") else {}
-        if not inputs:  # an import or a read of an unmanaged resource: its inputs are its settable outputs
-            kind = self.kind(request.type, context)
+        if importing:  # its inputs are the ones an import records for this type
+            inputs = {k: found[k] for k in kind.imported if k in found}
+        else:
+            inputs = from_wire(request.inputs) if request.HasField("inputs") else {}
+        if not inputs:  # a read of an unmanaged resource: its inputs are its settable outputs
             inputs = {k: v for k, v in found.items() if k not in OUTPUT_ONLY and k not in kind.computed}
         return provider_pb2.ReadResponse(id=request.id, properties=to_wire(found), inputs=to_wire(inputs))
 
