@@ -15,8 +15,8 @@ from typing import NoReturn
 from components.policy_documents import MAX_POLICY_CHARS
 from components.stack_config import ACCOUNT_ID, IAM_NAME, IAM_NAME_TEXT, ConfigError
 
-from .arguments import matching, stack_name
 from .adopt import add_adopt_command, run_adopt
+from .arguments import matching, stack_name
 from .deployer_policy import DeployerPolicyError, deployer_policy
 from .deploying_account import DeployingAccountError
 from .mock_engine import DEFAULT_HOME_ACCOUNT
