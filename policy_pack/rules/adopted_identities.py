@@ -16,11 +16,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import resource_types as types
+from .declared import CREDENTIAL_FIELDS, USER
 from .iam_documents import shown
 from .unknowns import Unknown
 
 # Where each type names the identity it hands credentials to (a user name) or maps into a cluster (an ARN).
-USER_NAME_FIELDS = {**dict.fromkeys(types.USER_CREDENTIAL_TYPES, "user"), types.NATIVE_ACCESS_KEY: "userName"}
+USER_NAME_FIELDS = {
+    resource_type: field for resource_type, (field, target) in CREDENTIAL_FIELDS.items() if target is USER
+}
 PRINCIPAL_ARN_FIELDS = {**dict.fromkeys(types.ACCESS_ENTRY_TYPES, "principalArn"), types.AWS_AUTH_MAPPING: "arn"}
 TARGET_TYPES = frozenset(USER_NAME_FIELDS) | frozenset(PRINCIPAL_ARN_FIELDS)
 

@@ -744,7 +744,7 @@ def _rule_policies() -> list[Policy]:
             enforcement_level=EnforcementLevel.MANDATORY,
         ),
         ReadingStackPolicy(
-            reads=frozenset({types.STACK_SET_INSTANCE}),
+            reads=types.STACK_INSTANCE_TYPES,
             name="cloudformation-stack-set-overrides",
             description="A StackSet's template passes again with each instance's parameter overrides",
             validate=_never_raise(_stack_set_overrides),
