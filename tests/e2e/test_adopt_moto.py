@@ -105,8 +105,11 @@ class World:
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
+    """moto's accounts and its authorization switch are one per process: leave both as a fresh moto has them."""
     with moto_server() as url:
         yield url
+        requests.post(f"{url}/moto-api/reset", timeout=10).raise_for_status()
+        requests.post(f"{url}/moto-api/reset-auth", data=b"inf", timeout=10).raise_for_status()
 
 
 @pytest.fixture
