@@ -70,9 +70,10 @@ class Engine:
         return json.loads(self.pulumi("stack", "output", "-s", stack, "--json", "--show-secrets").stdout)
 
     def pack_config(self, stack: str) -> Path:
-        """The per-stack policy config, as `python -m automation pack-config` prints it for plain pulumi."""
+        """The per-stack policy config, as `python -m automation pack-config` prints it for plain pulumi (the home
+        account given, as the README's offline commands give it: the stand-in cloud's STS is not always running)."""
         path = self.project / f"pack-config.{stack}.json"
-        path.write_text(self.python("-m", "automation", "pack-config", "--stack", stack).stdout)
+        path.write_text(self.python("-m", "automation", "pack-config", "--stack", stack, "--home-account", HOME).stdout)
         return path
 
     def with_pack(self, stack: str) -> list[str]:
