@@ -32,7 +32,7 @@ def test_the_adapters_identities_get_credentials_and_mappings(type_, props):
     [
         (types.IAM_ACCESS_KEY, {"user": "admin"}, "user 'admin'"),  # imported with `import_="admin"`
         (types.IAM_ACCESS_KEY, {}, "user nothing"),
-        ("aws:iam/sshKey:SshKey", {"user": "ops", "publicKey": "ssh-rsa x"}, "user 'ops'"),
+        ("aws:iam/sshKey:SshKey", {"username": "ops", "publicKey": "ssh-rsa x"}, "username 'ops'"),
         (types.NATIVE_ACCESS_KEY, {"userName": "admin"}, "userName 'admin'"),
         (types.ACCESS_ENTRY, {"principalArn": "arn:aws:iam::111111111111:user/admin"}, "principalArn"),
         (types.ACCESS_ENTRY, {"principalArn": "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"}, ""),

@@ -94,13 +94,8 @@ def test_the_inert_kubernetes_kinds_are_inert_in_every_version_and_form():
     [
         "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration",
         "kubernetes:admissionregistration.k8s.io/v1:MutatingAdmissionPolicy",
-        "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
-        "kubernetes:core/v1:Secret",
-        "kubernetes:core/v1:ServiceAccount",
         "kubernetes:apps/v1:Deployment",
         "kubernetes:argoproj.io/v1alpha1:Application",  # a CustomResource the pack cannot read
-        "aws:iam/instanceProfile:InstanceProfile",
-        "aws:lambda/function:Function",
         "aws-native:iam:OidcProvider",
         "tls:index/privateKey:PrivateKey",
         "random:index/randomPassword:RandomPassword",

@@ -139,7 +139,7 @@ def test_the_workflows_commands_give_the_dev_stack_no_mandatory_finding(
     assert pack == base / "policy_pack"
     assert mandatory(evaluate_stack(pack, "dev", resources, config)) == ()
     shipped = read_pack_config(pack / "policy-config.json")  # what the workflows attached before
-    assert len(mandatory(evaluate_stack(pack, "dev", resources, shipped))) == 3
+    assert len(mandatory(evaluate_stack(pack, "dev", resources, shipped))) == 4  # trust, attachment, adopted key
 
 
 # The latest majors, each running on Node 24 (checked against the actions' release notes, 2026-12).

@@ -21,7 +21,11 @@ from .unknowns import Unknown
 
 # An EKS API endpoint: https://<id>.<cell>.<region>.eks.amazonaws.com (.com.cn in the China regions; dual-stack
 # endpoints under api.aws). Only AWS can hold names in those domains.
-EKS_SERVER = re.compile(r"https://[A-Za-z0-9]+\.[a-z0-9]+\.[a-z0-9-]+\.eks\.(amazonaws\.com(\.cn)?|api\.aws)/?")
+# A loopback server (an API reached through a local tunnel or proxy) keeps the token on the deploying machine.
+EKS_SERVER = re.compile(
+    r"https://([A-Za-z0-9]+\.[a-z0-9]+\.[a-z0-9-]+\.eks\.(amazonaws\.com(\.cn)?|api\.aws)"
+    r"|(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?)/?"
+)
 GET_TOKEN = ("eks", "get-token")
 GET_TOKEN_FLAGS = frozenset({"--cluster-name", "--cluster-id", "--region", "--role-arn"})
 WHAT_TO_DO = "use the kubeconfig the program writes (aws eks get-token to the cluster's EKS endpoint)"

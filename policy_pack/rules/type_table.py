@@ -65,7 +65,6 @@ INERT_TYPES = frozenset(
         "aws:cfg/retentionConfiguration:RetentionConfiguration",  # how long AWS Config keeps history
         # Components: each object they declare reaches the pack as a resource of its own.
         "kubernetes:yaml/v2:ConfigFile",
-        "kubernetes:yaml/v2:ConfigGroup",
         "kubernetes:kustomize/v2:Directory",
     }
 )

@@ -61,7 +61,10 @@ def test_the_pull_request_preview_runs_as_the_workflow_runs_it(engine: Engine, s
     step = action_step(steps)
     for earlier in steps[: steps.index(step)]:
         if "pack-config" in str(earlier.get("run", "")):  # the workflow's own per-stack pack config
-            engine.run(["bash", "-euo", "pipefail", "-c", expand(earlier["run"], stack, engine)])
+            workdir = engine.project / str(earlier.get("working-directory", "."))
+            if not workdir.exists():  # the base branch's checkout: here, this checkout is that branch too
+                copy_project(workdir)
+            engine.run(["bash", "-euo", "pipefail", "-c", expand(earlier["run"], stack, engine)], cwd=workdir)
     inputs = step["with"]
     assert inputs["command"] == "preview"
     env = {name: expand(str(value), stack, engine) for name, value in (step.get("env") or {}).items()}
