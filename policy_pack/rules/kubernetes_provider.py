@@ -23,8 +23,8 @@ from .unknowns import Unknown
 # endpoints under api.aws). Only AWS can hold names in those domains.
 # A loopback server (an API reached through a local tunnel or proxy) keeps the token on the deploying machine.
 EKS_SERVER = re.compile(
-    r"https://([A-Za-z0-9]+\.[a-z0-9]+\.[a-z0-9-]+\.eks\.(amazonaws\.com(\.cn)?|api\.aws)"
-    r"|(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?)/?"
+    r"(https://[A-Za-z0-9]+\.[a-z0-9]+\.[a-z0-9-]+\.eks\.(amazonaws\.com(\.cn)?|api\.aws)"
+    r"|https?://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?)/?"
 )
 GET_TOKEN = ("eks", "get-token")
 GET_TOKEN_FLAGS = frozenset({"--cluster-name", "--cluster-id", "--region", "--role-arn"})
